@@ -1,0 +1,125 @@
+"""The IDX file format of MNIST, read and written exactly.
+
+An IDX file is a 4-byte magic number ``00 00 TT DD`` (``TT`` the element type,
+``DD`` the number of dimensions), then ``DD`` big-endian uint32 dimension sizes,
+then the elements in C order, big-endian. Files ending in ``.gz`` (or starting
+with the gzip magic) are gzip-compressed.
+
+>>> write_idx("labels.idx1", np.array([5, 0, 4], dtype=np.uint8))
+>>> read_idx("labels.idx1")
+array([5, 0, 4], dtype=uint8)
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ._io import atomic_write_bytes
+from .errors import IDXFormatError
+
+__all__ = ["IDXFormatError", "read_idx", "write_idx", "parse_idx", "encode_idx", "read_bytes"]
+
+# type code -> big-endian NumPy dtype, as the format defines them
+TYPE_CODES: dict[int, np.dtype] = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODE_OF_KIND = {(dt.kind, dt.itemsize): code for code, dt in TYPE_CODES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """Return the decompressed IDX bytes of ``path`` (raw, or gzip by magic).
+
+    Raises IDXFormatError for an empty file or a damaged gzip stream.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if not data:
+        raise IDXFormatError(f"{path}: file is empty (expected an IDX header of at least 4 bytes)")
+    if data[:2] == _GZIP_MAGIC:
+        try:
+            data = gzip.decompress(data)
+        except EOFError as e:
+            raise IDXFormatError(f"{path}: gzip stream is truncated ({e})") from None
+        except (gzip.BadGzipFile, zlib.error, OSError) as e:
+            raise IDXFormatError(f"{path}: gzip data is corrupt ({e})") from None
+        if not data:
+            raise IDXFormatError(f"{path}: gzip holds an empty file (expected an IDX header)")
+    elif path.suffix == ".gz":
+        raise IDXFormatError(f"{path}: name ends in .gz but the file is not gzip (magic {data[:2].hex()}, expected 1f8b)")
+    return data
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Decode IDX bytes into a writeable native-endian array.
+
+    ``name`` only labels error messages. The result has the shape the header
+    declares and the native-endian version of the declared element type.
+    """
+    if len(data) < 4:
+        raise IDXFormatError(f"{name}: {len(data)} bytes is shorter than the 4-byte IDX magic number")
+    zero, code, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0:
+        raise IDXFormatError(f"{name}: bad magic number 0x{data[:4].hex()} (expected 0x0000TTDD: two zero bytes, type, ndim)")
+    if code not in TYPE_CODES:
+        known = ", ".join(f"0x{c:02X}" for c in TYPE_CODES)
+        raise IDXFormatError(f"{name}: unknown IDX type code 0x{code:02X} (expected one of {known})")
+    header_len = 4 + 4 * ndim
+    if len(data) < header_len:
+        raise IDXFormatError(
+            f"{name}: header declares {ndim} dimensions, needing {header_len} bytes, but the file has only {len(data)}"
+        )
+    shape = struct.unpack(f">{ndim}I", data[4:header_len])
+    dtype = TYPE_CODES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    actual = len(data) - header_len
+    if actual != expected:
+        what = "truncated" if actual < expected else "has trailing bytes"
+        raise IDXFormatError(
+            f"{name}: data {what}: shape {shape} of {dtype.name} needs {expected} bytes after the header, found {actual}"
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header_len).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))  # copies: native order and writeable
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read a raw or gzip-compressed IDX file into a NumPy array."""
+    return parse_idx(read_bytes(path), str(path))
+
+
+def encode_idx(array: np.ndarray) -> bytes:
+    """Encode ``array`` as IDX bytes (header and big-endian data)."""
+    array = np.asarray(array)
+    code = _CODE_OF_KIND.get((array.dtype.kind, array.dtype.itemsize))
+    if code is None or array.dtype.kind not in "uif":
+        raise IDXFormatError(
+            f"cannot write dtype {array.dtype} as IDX (expected uint8, int8, int16, int32, float32 or float64)"
+        )
+    if array.ndim > 255:
+        raise IDXFormatError(f"cannot write {array.ndim} dimensions as IDX (at most 255)")
+    if any(n > 0xFFFFFFFF for n in array.shape):
+        raise IDXFormatError(f"cannot write shape {array.shape} as IDX (each size must fit in uint32)")
+    header = struct.pack(f">HBB{array.ndim}I", 0, code, array.ndim, *array.shape)
+    return header + np.ascontiguousarray(array, dtype=TYPE_CODES[code]).tobytes()
+
+
+def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write ``array`` as an IDX file, gzip-compressed if ``path`` ends in .gz.
+
+    The write is atomic: readers see either the old file or the whole new one.
+    """
+    data = encode_idx(array)
+    if str(path).endswith(".gz"):
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    atomic_write_bytes(path, data)
