@@ -2,7 +2,12 @@
 
 __version__ = "0.1.0"
 
-from . import datasets, idx, utils  # noqa: E402
+from . import (  # noqa: E402
+    activations, callbacks, datasets, idx, initializers, layers, losses, optimizers, regularizers, utils,
+)
 from .errors import DigitlabError  # noqa: E402
+from .model import Sequential  # noqa: E402
+from .saving import load_model  # noqa: E402
 
-__all__ = ["__version__", "datasets", "idx", "utils", "DigitlabError"]
+__all__ = ["__version__", "Sequential", "load_model", "layers", "optimizers", "losses", "activations",
+           "initializers", "regularizers", "callbacks", "datasets", "idx", "utils", "DigitlabError"]

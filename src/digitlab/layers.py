@@ -1,0 +1,181 @@
+"""Layers: each stores its config in ``__init__``, creates weights in ``build``,
+computes in ``forward`` and differentiates in ``backward``, right beside it.
+
+``forward(x)`` caches only what ``backward`` needs; ``backward(dy)`` fills
+``grads`` (same keys as ``params``) and returns dL/dx, or None when no layer
+below needs it (the model sets ``needs_input_grad``). Incoming arrays are never
+modified in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations, initializers, regularizers
+from .errors import InvalidValueError
+
+
+class Layer:
+    def __init__(self, name: str | None = None, input_shape: tuple[int, ...] | None = None):
+        self.name = name
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.needs_input_grad = True
+        self.output_shape: tuple[int, ...] | None = None
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype) -> tuple[int, ...]:
+        """Create weights for inputs of shape (N, *input_shape); return the output shape (without N)."""
+        self.input_shape = tuple(input_shape)
+        self.output_shape = self.input_shape
+        return self.output_shape
+
+    def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def penalty(self) -> float:
+        """This layer's regularization term of the loss."""
+        return 0.0
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
+
+class Dense(Layer):
+    """y = activation(x @ kernel + bias). x (N, in), kernel (in, units), bias (units,), y (N, units)."""
+
+    def __init__(self, units: int, activation: str | None = None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+                 input_shape=None, name=None):
+        super().__init__(name, input_shape)
+        if not (isinstance(units, (int, np.integer)) and units > 0):
+            raise InvalidValueError(f"Dense units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation = activation or "linear"
+        self._act, self._act_backward = activations.get(self.activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+
+    def build(self, input_shape, rng, dtype):
+        if len(input_shape) != 1:
+            raise InvalidValueError(
+                f"Dense {self.name} expects inputs of shape (N, features), got (N, {', '.join(map(str, input_shape))}); "
+                "flatten them first (layers.Flatten or x.reshape(len(x), -1))")
+        self.input_shape = tuple(input_shape)
+        self.params = {"kernel": self.kernel_initializer((input_shape[0], self.units), rng, dtype)}
+        if self.use_bias:
+            self.params["bias"] = self.bias_initializer((self.units,), rng, dtype)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.output_shape = (self.units,)
+        return self.output_shape
+
+    def forward(self, x, training=False, rng=None):
+        z = x @ self.params["kernel"]  # (N, units)
+        if self.use_bias:
+            z += self.params["bias"]
+        self.x, self.y = x, self._act(z)
+        return self.y
+
+    def backward(self, dy):
+        return self.backward_preactivation(self._act_backward(self.y, dy))
+
+    def backward_preactivation(self, dz: np.ndarray) -> np.ndarray | None:
+        """Backward from dL/dz, z = x @ kernel + bias (N, units); also used when the
+        loss has already differentiated through this layer's activation (fused)."""
+        np.matmul(self.x.T, dz, out=self.grads["kernel"])  # (in, units)
+        if self.kernel_regularizer:
+            self.kernel_regularizer.add_gradient(self.params["kernel"], self.grads["kernel"])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.grads["bias"])
+        return dz @ self.params["kernel"].T if self.needs_input_grad else None  # (N, in)
+
+    def penalty(self):
+        return self.kernel_regularizer.penalty(self.params["kernel"]) if self.kernel_regularizer else 0.0
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer.get_config(),
+                "bias_initializer": self.bias_initializer.get_config(),
+                "kernel_regularizer": self.kernel_regularizer.get_config() if self.kernel_regularizer else None}
+
+
+class Activation(Layer):
+    """y = activation(x), element-wise (softmax: per row)."""
+
+    def __init__(self, activation: str, name=None, input_shape=None):
+        super().__init__(name, input_shape)
+        self.activation = activation
+        self._act, self._act_backward = activations.get(activation)
+
+    def forward(self, x, training=False, rng=None):
+        self.y = self._act(x)
+        return self.y
+
+    def backward(self, dy):
+        return self._act_backward(self.y, dy)
+
+    def backward_preactivation(self, dz):
+        return dz
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation}
+
+
+class Dropout(Layer):
+    """During training, zero each input with probability ``rate`` and scale the rest by
+    1 / (1 - rate) ("inverted dropout"), so inference needs no change."""
+
+    def __init__(self, rate: float, name=None, input_shape=None):
+        super().__init__(name, input_shape)
+        if not 0 <= rate < 1:
+            raise InvalidValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+
+    def forward(self, x, training=False, rng=None):
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        keep = rng.random(x.shape, dtype=x.dtype) >= self.rate
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)
+        return x * self.mask
+
+    def backward(self, dy):
+        return dy if self.mask is None else dy * self.mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+class Flatten(Layer):
+    """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+
+    def build(self, input_shape, rng, dtype):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = (int(np.prod(input_shape)),)
+        return self.output_shape
+
+    def forward(self, x, training=False, rng=None):
+        return x.reshape(len(x), -1)
+
+    def backward(self, dy):
+        return dy.reshape(len(dy), *self.input_shape)
+
+
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}
+
+
+def from_config(spec: dict) -> Layer:
+    """Rebuild a layer from ``{"class_name": ..., "config": ...}`` as saved in a model file."""
+    cls = LAYERS.get(spec.get("class_name"))
+    if cls is None:
+        raise InvalidValueError(f"unknown layer class {spec.get('class_name')!r} (expected one of: {', '.join(LAYERS)})")
+    return cls.from_config(spec["config"])

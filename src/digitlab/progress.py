@@ -1,0 +1,56 @@
+"""Keras-style training progress: a tqdm bar on a terminal, plain lines otherwise.
+
+    Epoch 1/5
+    469/469 [==============================] - 1s 2ms/step - loss: 0.2556 - accuracy: 0.9265
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def format_logs(logs: dict) -> str:
+    return " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+
+
+def _format_duration(seconds: float, steps: int) -> str:
+    per_step = seconds / max(steps, 1)
+    unit = f"{per_step * 1e3:.0f}ms/step" if per_step >= 1e-3 else f"{per_step * 1e6:.0f}us/step"
+    return f"{seconds:.0f}s {unit}"
+
+
+class EpochProgress:
+    """Reports one epoch. verbose 1: a live bar if ``stream`` is a terminal, else one
+    line at the end of the epoch; verbose 2: one line per epoch; verbose 0: nothing."""
+
+    def __init__(self, epoch: int, epochs: int, steps: int, verbose: int = 1, stream=None):
+        self.steps, self.verbose = steps, verbose
+        self.stream = stream or sys.stdout
+        self.start = time.perf_counter()
+        self.bar = None
+        if verbose:
+            print(f"Epoch {epoch + 1}/{epochs}", file=self.stream, flush=True)
+        if verbose == 1 and getattr(self.stream, "isatty", lambda: False)():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=steps, file=self.stream, ascii=".=", leave=True, mininterval=0.1,
+                            bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {postfix}")
+
+    def update(self, step: int, logs: dict) -> None:
+        """Called after batch ``step`` (1-based) with the running means so far."""
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
+            if step == self.steps or self.bar.n % 10 == 0:
+                self.bar.set_postfix_str(format_logs(logs), refresh=False)
+
+    def close(self, logs: dict) -> None:
+        if not self.verbose:
+            return
+        elapsed = time.perf_counter() - self.start
+        line = f"{self.steps}/{self.steps} [{'=' * 30}] - {_format_duration(elapsed, self.steps)} - {format_logs(logs)}"
+        if self.bar is not None:
+            self.bar.bar_format = line
+            self.bar.close()
+        else:
+            print(line, file=self.stream, flush=True)

@@ -1,0 +1,161 @@
+"""Model files: one .safetensors file, never pickle.
+
+Tensors: every weight (``params/<layer>.<name>``) and the optimizer's state
+(``optimizer/<index>/<slot>``). The safetensors metadata holds one JSON
+document under the key ``digitlab``: format and package versions, the
+architecture, the compile settings, the optimizer step count, the training
+history, the random generator's state (so training resumes exactly), and a
+SHA-256 over all tensor bytes (so tampering is detected).
+
+Loading rebuilds the model from its config and checks every tensor's name,
+shape and dtype against it, so a truncated, altered or foreign file is refused
+with a clear error instead of producing a silently wrong model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, callbacks, layers, losses, optimizers
+from ._io import atomic_write_bytes
+from .errors import DigitlabError
+
+FORMAT = "digitlab-model"
+FORMAT_VERSION = 1
+
+
+class ModelFileError(DigitlabError):
+    """A model file is missing, damaged, altered, or not a digitlab model."""
+
+
+def _digest(tensors: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape};".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def model_to_tensors(model) -> tuple[dict[str, np.ndarray], dict]:
+    """The tensors and the metadata document that describe ``model`` completely."""
+    tensors = {f"params/{k}": v for k, v in model.named_params().items()}
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "digitlab_version": __version__,
+            "model": model.get_config(),
+            "history": model.history.history, "epochs": model.history.epoch,
+            "rng_state": model.rng.bit_generator.state}
+    if model.optimizer is not None:
+        opt = model.optimizer
+        meta["compile"] = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
+                           "loss": model.loss.get_config(), "metrics": model.metrics}
+        meta["optimizer_iterations"] = opt.iterations
+        for i, state in enumerate(opt.state):
+            for slot, value in state.items():
+                tensors[f"optimizer/{i}/{slot}"] = value
+    meta["tensors_sha256"] = _digest(tensors)
+    return tensors, meta
+
+
+def save_model(model, path: str | os.PathLike) -> None:
+    from safetensors.numpy import save
+
+    if not model.built:
+        raise ModelFileError("cannot save a model that has not been built (no weights yet)")
+    tensors, meta = model_to_tensors(model)
+    data = save({k: np.ascontiguousarray(v) for k, v in tensors.items()}, metadata={"digitlab": json.dumps(meta)})
+    atomic_write_bytes(path, data)
+
+
+def _read_header(data: bytes, path: Path) -> dict:
+    if len(data) < 8:
+        raise ModelFileError(f"{path}: {len(data)} bytes is too short to be a safetensors model file")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > len(data) - 8:
+        raise ModelFileError(f"{path}: truncated: header claims {n} bytes, file has {len(data) - 8} after the length")
+    try:
+        return json.loads(data[8:8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: not a safetensors file (its header is not JSON)") from None
+
+
+def load_model(path: str | os.PathLike, compile: bool = True):
+    """Load a model saved by ``Sequential.save``; compiled (with optimizer state) if it was."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such model file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{path}: is a directory, expected a .safetensors model file") from None
+    header = _read_header(data, path)
+    raw = (header.get("__metadata__") or {}).get("digitlab")
+    if raw is None:
+        raise ModelFileError(f"{path}: not a digitlab model (a safetensors file without digitlab metadata)")
+    try:
+        meta = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ModelFileError(f"{path}: digitlab metadata is not valid JSON (the file was altered)") from None
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a digitlab model (format {meta.get('format')!r}, expected {FORMAT!r})")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format version {version!r} is not supported "
+                             f"(this digitlab {__version__} reads versions up to {FORMAT_VERSION}); upgrade digitlab")
+    try:
+        tensors = load(data)
+    except SafetensorError as e:
+        raise ModelFileError(f"{path}: damaged safetensors data ({e})") from None
+    if _digest(tensors) != meta.get("tensors_sha256"):
+        raise ModelFileError(f"{path}: tensor data does not match its recorded SHA-256 (the file was altered or damaged)")
+    try:
+        model = _rebuild(meta, tensors, compile)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFileError(f"{path}: inconsistent model description ({type(e).__name__}: {e})") from None
+    return model
+
+
+def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool):
+    from .model import Sequential
+
+    config = meta["model"]
+    model = Sequential([layers.from_config(spec) for spec in config["layers"]], name=config["name"], dtype=config["dtype"])
+    model.build(tuple(config["input_shape"]))
+    expected = {f"params/{k}": v for k, v in model.named_params().items()}
+    for name, target in expected.items():
+        if name not in tensors:
+            raise ValueError(f"missing tensor {name}")
+        got = tensors[name]
+        if got.shape != target.shape or got.dtype != target.dtype:
+            raise ValueError(f"tensor {name} is {got.dtype}{list(got.shape)}, the architecture needs "
+                             f"{target.dtype}{list(target.shape)}")
+        target[...] = got
+    extra = set(tensors) - set(expected) - {k for k in tensors if k.startswith("optimizer/")}
+    if extra:
+        raise ValueError(f"unexpected tensors {sorted(extra)}")
+    model.history = callbacks.History(meta.get("history"), meta.get("epochs"))
+    model.rng.bit_generator.state = meta["rng_state"]
+    if compile and "compile" in meta:
+        c = meta["compile"]
+        model.compile(optimizers.get(c["optimizer"]), losses.get(c["loss"]), c["metrics"])
+        opt = model.optimizer
+        opt.iterations = int(meta["optimizer_iterations"])
+        params = model.params
+        state = [{s: tensors.get(f"optimizer/{i}/{s}") for s in opt.slots} for i in range(len(params))]
+        if opt.iterations and any(v is None for st in state for v in st.values()):
+            raise ValueError("optimizer state is missing for a model trained with it")
+        if opt.iterations:
+            for st, p in zip(state, params):
+                for s, v in st.items():
+                    if v.shape != p.shape or v.dtype != p.dtype:
+                        raise ValueError(f"optimizer slot {s} has shape {v.shape}, expected {p.shape}")
+            opt.state = state
+    return model
