@@ -164,6 +164,8 @@ class Sequential:
         else:
             dy = last.backward(self.loss.gradient(y, t).astype(self.dtype, copy=False))
         for layer in reversed(self.layers[:-1]):
+            if dy is None:  # nothing below has weights
+                break
             dy = layer.backward(dy)
 
     def compute_gradients(self, x: np.ndarray, t: np.ndarray, training: bool = True) -> tuple[float, np.ndarray]:
@@ -180,7 +182,7 @@ class Sequential:
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
         if not self.built:
-            self.build(x.shape[1:])
+            self.build(self.layers[0].input_shape or x.shape[1:])
         if x.shape[1:] != self.input_shape:
             raise InvalidValueError(f"{what} has shape {x.shape}, the model expects (N, {', '.join(map(str, self.input_shape))})")
         return x
