@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .errors import InvalidValueError
+from ._registry import resolve
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -108,10 +108,4 @@ _BY_CLASS = {cls.__name__: cls for cls in INITIALIZERS.values()}
 
 def get(spec) -> Initializer:
     """An Initializer from a name ("he_normal"), an instance, or a saved config dict."""
-    if isinstance(spec, Initializer):
-        return spec
-    if isinstance(spec, dict) and spec.get("class_name") in _BY_CLASS:
-        return _BY_CLASS[spec["class_name"]](**spec.get("config", {}))
-    if isinstance(spec, str) and spec in INITIALIZERS:
-        return INITIALIZERS[spec]()
-    raise InvalidValueError(f"unknown initializer {spec!r} (expected one of: {', '.join(INITIALIZERS)})")
+    return resolve(spec, "initializer", Initializer, INITIALIZERS, _BY_CLASS)

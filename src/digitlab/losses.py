@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .activations import softmax
+from ._registry import resolve
 from .errors import InvalidValueError
 
 EPSILON = 1e-7  # Keras's fuzz factor: probabilities are clipped to [eps, 1 - eps] before log
@@ -127,10 +128,4 @@ _BY_CLASS = {c.__name__: c for c in (CategoricalCrossentropy, SparseCategoricalC
 
 def get(spec) -> Loss:
     """A Loss from a name, an instance, or a saved config dict."""
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, dict) and spec.get("class_name") in _BY_CLASS:
-        return _BY_CLASS[spec["class_name"]](**spec.get("config", {}))
-    if isinstance(spec, str) and spec in LOSSES:
-        return LOSSES[spec]()
-    raise InvalidValueError(f"unknown loss {spec!r} (expected one of: {', '.join(LOSSES)})")
+    return resolve(spec, "loss", Loss, LOSSES, _BY_CLASS)

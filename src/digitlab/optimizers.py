@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._registry import resolve
 from .errors import InvalidValueError
 
 _BLOCK_SIZE = 1 << 17  # elements: a block of a parameter, its gradient and state (~2 MB) stays in L2 cache
@@ -160,10 +161,5 @@ OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
 
 def get(spec) -> Optimizer:
     """An Optimizer from a name ("adam"), an instance, or a saved ``{"class_name", "config"}`` dict."""
-    if isinstance(spec, Optimizer):
-        return spec
-    if isinstance(spec, dict) and str(spec.get("class_name", "")).lower() in OPTIMIZERS:
-        return OPTIMIZERS[spec["class_name"].lower()](**spec.get("config", {}))
-    if isinstance(spec, str) and spec.lower() in OPTIMIZERS:
-        return OPTIMIZERS[spec.lower()]()
-    raise InvalidValueError(f"unknown optimizer {spec!r} (expected one of: {', '.join(OPTIMIZERS)})")
+    return resolve(spec.lower() if isinstance(spec, str) else spec, "optimizer", Optimizer, OPTIMIZERS,
+                   {cls.__name__: cls for cls in OPTIMIZERS.values()})
