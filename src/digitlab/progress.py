@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 
@@ -34,7 +35,9 @@ class EpochProgress:
         if verbose == 1 and getattr(self.stream, "isatty", lambda: False)():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=steps, file=self.stream, ascii=".=", leave=True, mininterval=0.1,
+            size = shutil.get_terminal_size()  # falls back to 80x24 where a terminal reports 0x0
+            self.bar = tqdm(total=steps, file=self.stream, ascii=".=", leave=False, mininterval=0.1,
+                            ncols=size.columns, nrows=size.lines,
                             bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {postfix}")
 
     def update(self, step: int, logs: dict) -> None:
@@ -50,7 +53,5 @@ class EpochProgress:
         elapsed = time.perf_counter() - self.start
         line = f"{self.steps}/{self.steps} [{'=' * 30}] - {_format_duration(elapsed, self.steps)} - {format_logs(logs)}"
         if self.bar is not None:
-            self.bar.bar_format = line
-            self.bar.close()
-        else:
-            print(line, file=self.stream, flush=True)
+            self.bar.close()  # erases the live bar; the full final line replaces it
+        print(line, file=self.stream, flush=True)

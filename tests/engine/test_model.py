@@ -170,3 +170,35 @@ def test_optimizer_blocks_match_whole_array_update():
         whole.iterations += 1
         whole.update(b, g, whole.state[0], whole.learning_rate)
         np.testing.assert_array_equal(a, b)
+
+
+def test_live_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal (a pseudo-terminal here) the bar is drawn live, then the Keras line stays."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    script = tmp_path / "fit_on_tty.py"
+    script.write_text(
+        "import numpy as np\nfrom digitlab import Sequential, layers\n"
+        "m = Sequential([layers.Dense(10, activation='softmax', input_shape=(20,))], seed=0)\n"
+        "m.compile('adam', 'sparse_categorical_crossentropy', ['accuracy'])\n"
+        "rng = np.random.default_rng(0)\n"
+        "m.fit(rng.random((640, 20)), rng.integers(0, 10, 640), epochs=1, batch_size=32)\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=60) == 0
+    text = out.decode()
+    assert "\r0/20 [" in text  # the live bar was drawn
+    assert "20/20 [==============================] - " in text and "- accuracy: " in text
