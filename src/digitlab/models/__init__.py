@@ -1,0 +1,5 @@
+"""The tutorials' own systems, built on the engine."""
+
+from .legacy_pickle import UnsafePickleError, load_pickled_weights
+
+__all__ = ["load_pickled_weights", "UnsafePickleError"]
