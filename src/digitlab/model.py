@@ -17,7 +17,7 @@ from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, optimizers
 from .errors import DigitlabError, InvalidValueError
-from .progress import EpochProgress
+from .progress import EpochProgress, format_logs
 from .utils import to_categorical
 
 METRICS = ("accuracy",)
@@ -66,10 +66,11 @@ class Sequential:
         if self.built:
             raise InvalidValueError("cannot add layers to a model that is already built")
         if layer.name is None:
-            base = type(layer).__name__.lower()
-            taken = {l.name for l in self.layers}
-            layer.name = next(n for n in (base if i == 0 else f"{base}_{i}" for i in range(len(self.layers) + 1))
-                              if n not in taken)
+            base, taken, i = type(layer).__name__.lower(), {l.name for l in self.layers}, 0
+            layer.name = base
+            while layer.name in taken:  # dense, dense_1, dense_2, ... as Keras names them
+                i += 1
+                layer.name = f"{base}_{i}"
         self.layers.append(layer)
 
     def build(self, input_shape: tuple[int, ...] | None = None) -> None:
@@ -251,10 +252,9 @@ class Sequential:
                 sums["loss"] += loss * len(xb)
                 if self.metrics:
                     sums["accuracy"] += accuracy(yb, tb) * len(xb)
-                seen = rows.stop
                 for cb in cbs:
                     cb.on_batch_end(step, {"loss": loss})
-                bar.update(step + 1, {k: v / seen for k, v in sums.items()})
+                bar.update(step + 1, sums, rows.stop)
             logs = {k: v / n for k, v in sums.items()}
             if validation_data is not None:
                 logs.update({f"val_{k}": v for k, v in self._evaluate(vx, vt).items()})
@@ -268,7 +268,7 @@ class Sequential:
         return history
 
     def _evaluate(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
-        y = self.predict(x, batch_size, _checked=True)
+        y = self._predict(x, batch_size)
         results = {"loss": self.loss(y, t) + self.penalty()}
         if "accuracy" in self.metrics:
             results["accuracy"] = accuracy(y, t)
@@ -280,13 +280,15 @@ class Sequential:
         x = self._inputs(x)
         results = self._evaluate(x, self._targets(y, len(x)), batch_size)
         if verbose:
-            print(" - ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+            print(format_logs(results))
         return list(results.values()) if self.metrics else results["loss"]
 
-    def predict(self, x, batch_size: int = 1024, verbose: int = 0, _checked: bool = False) -> np.ndarray:
+    def predict(self, x, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
         """Outputs for x (N, *input_shape) -> (N, K), in inference mode (no dropout)."""
-        if not _checked:
-            x = self._inputs(x)
+        return self._predict(self._inputs(x), batch_size)
+
+    def _predict(self, x: np.ndarray, batch_size: int) -> np.ndarray:
+        """predict for inputs already checked and cast by ``_inputs``."""
         if len(x) <= batch_size:
             return self.forward(x)
         return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])

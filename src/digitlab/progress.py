@@ -40,12 +40,12 @@ class EpochProgress:
                             ncols=size.columns, nrows=size.lines,
                             bar_format="{n_fmt}/{total_fmt} [{bar:30}] - {elapsed} {postfix}")
 
-    def update(self, step: int, logs: dict) -> None:
-        """Called after batch ``step`` (1-based) with the running means so far."""
+    def update(self, step: int, sums: dict, seen: int) -> None:
+        """Called after batch ``step`` (1-based) with per-sample sums over ``seen`` samples so far."""
         if self.bar is not None:
             self.bar.update(step - self.bar.n)
-            if step == self.steps or self.bar.n % 10 == 0:
-                self.bar.set_postfix_str(format_logs(logs), refresh=False)
+            if step == self.steps or step % 10 == 0:
+                self.bar.set_postfix_str(format_logs({k: v / seen for k, v in sums.items()}), refresh=False)
 
     def close(self, logs: dict) -> None:
         if not self.verbose:

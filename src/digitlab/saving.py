@@ -123,6 +123,17 @@ def load_model(path: str | os.PathLike, compile: bool = True):
     return model
 
 
+def _take(tensors: dict[str, np.ndarray], name: str, like: np.ndarray) -> np.ndarray:
+    """tensors[name], which must exist with the shape and dtype of ``like``."""
+    if name not in tensors:
+        raise ValueError(f"missing tensor {name}")
+    got = tensors[name]
+    if got.shape != like.shape or got.dtype != like.dtype:
+        raise ValueError(f"tensor {name} is {got.dtype}{list(got.shape)}, the architecture needs "
+                         f"{like.dtype}{list(like.shape)}")
+    return got
+
+
 def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool):
     from .model import Sequential
 
@@ -131,13 +142,7 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool):
     model.build(tuple(config["input_shape"]))
     expected = {f"params/{k}": v for k, v in model.named_params().items()}
     for name, target in expected.items():
-        if name not in tensors:
-            raise ValueError(f"missing tensor {name}")
-        got = tensors[name]
-        if got.shape != target.shape or got.dtype != target.dtype:
-            raise ValueError(f"tensor {name} is {got.dtype}{list(got.shape)}, the architecture needs "
-                             f"{target.dtype}{list(target.shape)}")
-        target[...] = got
+        target[...] = _take(tensors, name, target)
     extra = set(tensors) - set(expected) - {k for k in tensors if k.startswith("optimizer/")}
     if extra:
         raise ValueError(f"unexpected tensors {sorted(extra)}")
@@ -148,14 +153,7 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool):
         model.compile(optimizers.get(c["optimizer"]), losses.get(c["loss"]), c["metrics"])
         opt = model.optimizer
         opt.iterations = int(meta["optimizer_iterations"])
-        params = model.params
-        state = [{s: tensors.get(f"optimizer/{i}/{s}") for s in opt.slots} for i in range(len(params))]
-        if opt.iterations and any(v is None for st in state for v in st.values()):
-            raise ValueError("optimizer state is missing for a model trained with it")
-        if opt.iterations:
-            for st, p in zip(state, params):
-                for s, v in st.items():
-                    if v.shape != p.shape or v.dtype != p.dtype:
-                        raise ValueError(f"optimizer slot {s} has shape {v.shape}, expected {p.shape}")
-            opt.state = state
+        if opt.iterations:  # a trained optimizer must bring its state back
+            opt.state = [{s: _take(tensors, f"optimizer/{i}/{s}", p) for s in opt.slots}
+                         for i, p in enumerate(model.params)]
     return model

@@ -64,8 +64,6 @@ def load_pickled_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise DigitlabError(f"{path}: no such file") from None
     try:
         obj = _ArraysOnlyUnpickler(io.BytesIO(data), str(path)).load()
-    except UnsafePickleError:
-        raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
         raise DigitlabError(f"{path}: not a readable pickle of NumPy arrays ({type(e).__name__}: {e})") from None
     if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):
