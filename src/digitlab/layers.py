@@ -64,6 +64,7 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.input_columns: np.ndarray | None = None  # set by fit: training inputs hold only these features
 
     def build(self, input_shape, rng, dtype):
         if len(input_shape) != 1:
@@ -79,7 +80,10 @@ class Dense(Layer):
         return self.output_shape
 
     def forward(self, x, training=False, rng=None):
-        z = x @ self.params["kernel"]  # (N, units)
+        kernel = self.params["kernel"]
+        if training and self.input_columns is not None:
+            kernel = kernel[self.input_columns]
+        z = x @ kernel  # (N, units)
         if self.use_bias:
             z += self.params["bias"]
         self.x, self.y = x, self._act(z)
@@ -91,7 +95,11 @@ class Dense(Layer):
     def backward_preactivation(self, dz: np.ndarray) -> np.ndarray | None:
         """Backward from dL/dz, z = x @ kernel + bias (N, units); also used when the
         loss has already differentiated through this layer's activation (fused)."""
-        np.matmul(self.x.T, dz, out=self.grads["kernel"])  # (in, units)
+        if self.input_columns is None:
+            np.matmul(self.x.T, dz, out=self.grads["kernel"])  # (in, units)
+        else:  # the other inputs are zero in every training sample
+            self.grads["kernel"].fill(0)
+            self.grads["kernel"][self.input_columns] = self.x.T @ dz
         if self.kernel_regularizer:
             self.kernel_regularizer.add_gradient(self.params["kernel"], self.grads["kernel"])
         if self.use_bias:

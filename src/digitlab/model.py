@@ -178,9 +178,11 @@ class Sequential:
 
     # ---- data -------------------------------------------------------------------------------
 
-    def _inputs(self, x, what="x") -> np.ndarray:
+    def _inputs(self, x, what="x", cast: bool = True) -> np.ndarray:
+        """x checked against the input shape; cast to the model's dtype unless ``cast`` is False and x
+        holds small integers (such as uint8 pixels), which ``_batch`` then casts one batch at a time."""
         x = np.asarray(x)
-        if x.dtype != self.dtype:
+        if x.dtype != self.dtype and (cast or not (x.dtype.kind in "iu" and x.dtype.itemsize <= 2)):
             x = x.astype(self.dtype)
         if not self.built:
             self.build(self.layers[0].input_shape or x.shape[1:])
@@ -202,6 +204,11 @@ class Sequential:
             raise InvalidValueError(f"{what} has shape {y.shape}, expected ({n},) integer labels or ({n}, {k})")
         return y.astype(self.dtype, copy=False)
 
+    def _batch(self, x: np.ndarray, rows) -> np.ndarray:
+        """x[rows] in the model's dtype (x from ``_inputs(..., cast=False)``)."""
+        xb = x[rows]
+        return xb if xb.dtype == self.dtype else xb.astype(self.dtype)
+
     # ---- fit / evaluate / predict -----------------------------------------------------------
 
     def fit(self, x, y, batch_size: int = 32, epochs: int = 1, verbose: int = 1, callbacks=None,
@@ -219,7 +226,7 @@ class Sequential:
             raise InvalidValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size} and {epochs}")
         if seed is not None:
             self.rng = np.random.default_rng(seed)
-        x = self._inputs(x)
+        x = self._inputs(x, cast=False)
         t = self._targets(y, len(x))
         if validation_data is None and validation_split:
             if not 0 < validation_split < 1:
@@ -227,13 +234,23 @@ class Sequential:
             split = int(len(x) * (1 - validation_split))  # Keras takes the last part, before shuffling
             x, t, validation_data = x[:split], t[:split], (x[split:], t[split:])
         if validation_data is not None:
-            vx = self._inputs(validation_data[0], "validation x")
+            vx = self._inputs(validation_data[0], "validation x", cast=False)
             vt = self._targets(validation_data[1], len(vx), "validation y")
-        n, steps = len(x), math.ceil(len(x) / batch_size)
         history, cbs = callbacks_module.configure([self.history, *(callbacks or [])], self)
         self.stop_training = False
         for cb in cbs:
             cb.on_train_begin()
+        try:
+            self._train_epochs(self._skip_blank_inputs(x), t, batch_size, initial_epoch, epochs, verbose, shuffle,
+                               cbs, None if validation_data is None else (vx, vt))
+        finally:
+            self.layers[0].input_columns = None
+        for cb in cbs:
+            cb.on_train_end()
+        return history
+
+    def _train_epochs(self, x, t, batch_size, initial_epoch, epochs, verbose, shuffle, cbs, validation) -> None:
+        n, steps = len(x), math.ceil(len(x) / batch_size)
         for epoch in range(initial_epoch, epochs):
             for cb in cbs:
                 cb.on_epoch_begin(epoch)
@@ -242,7 +259,9 @@ class Sequential:
             sums = {"loss": 0.0, **{m: 0.0 for m in self.metrics}}
             for step in range(steps):
                 rows = slice(step * batch_size, min(n, (step + 1) * batch_size))
-                xb, tb = (x[rows], t[rows]) if order is None else (x[order[rows]], t[order[rows]])
+                if order is not None:
+                    rows = order[rows]
+                xb, tb = self._batch(x, rows), t[rows]
                 loss, yb = self.compute_gradients(xb, tb)
                 if not math.isfinite(loss):
                     raise TrainingDivergedError(
@@ -254,18 +273,27 @@ class Sequential:
                     sums["accuracy"] += accuracy(yb, tb) * len(xb)
                 for cb in cbs:
                     cb.on_batch_end(step, {"loss": loss})
-                bar.update(step + 1, sums, rows.stop)
+                bar.update(step + 1, sums, min(n, (step + 1) * batch_size))
             logs = {k: v / n for k, v in sums.items()}
-            if validation_data is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(vx, vt).items()})
+            if validation is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate(*validation).items()})
             bar.close(logs)
             for cb in cbs:
                 cb.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        for cb in cbs:
-            cb.on_train_end()
-        return history
+
+    def _skip_blank_inputs(self, x: np.ndarray) -> np.ndarray:
+        """Drop the input features that are zero in every training sample (67 of MNIST's 784 pixels),
+        when the first layer is Dense: they change neither its output nor its kernel's data gradient."""
+        first = self.layers[0]
+        if x.ndim != 2 or not isinstance(first, layers_module.Dense):
+            return x
+        columns = np.flatnonzero(x.any(axis=0))
+        if len(columns) == x.shape[1]:
+            return x
+        first.input_columns = columns
+        return np.ascontiguousarray(x[:, columns])
 
     def _evaluate(self, x: np.ndarray, t: np.ndarray, batch_size: int = 1024) -> dict[str, float]:
         y = self._predict(x, batch_size)
@@ -277,7 +305,7 @@ class Sequential:
     def evaluate(self, x, y, batch_size: int = 1024, verbose: int = 0):
         """Loss (with regularization) and metrics on (x, y): a float, or [loss, accuracy] with metrics."""
         self._require_compiled()
-        x = self._inputs(x)
+        x = self._inputs(x, cast=False)
         results = self._evaluate(x, self._targets(y, len(x)), batch_size)
         if verbose:
             print(format_logs(results))
@@ -285,13 +313,14 @@ class Sequential:
 
     def predict(self, x, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:
         """Outputs for x (N, *input_shape) -> (N, K), in inference mode (no dropout)."""
-        return self._predict(self._inputs(x), batch_size)
+        return self._predict(self._inputs(x, cast=False), batch_size)
 
     def _predict(self, x: np.ndarray, batch_size: int) -> np.ndarray:
         """predict for inputs already checked and cast by ``_inputs``."""
         if len(x) <= batch_size:
-            return self.forward(x)
-        return np.concatenate([self.forward(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+            return self.forward(self._batch(x, slice(None)))
+        return np.concatenate([self.forward(self._batch(x, slice(i, i + batch_size)))
+                               for i in range(0, len(x), batch_size)])
 
     # ---- files ------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The tutorials' own systems, built on the engine."""
 
 from .legacy_pickle import UnsafePickleError, load_pickled_weights
+from .neuralnet_mlp import NeuralNetMLP
 
-__all__ = ["load_pickled_weights", "UnsafePickleError"]
+__all__ = ["load_pickled_weights", "UnsafePickleError", "NeuralNetMLP"]
