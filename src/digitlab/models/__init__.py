@@ -2,5 +2,6 @@
 
 from .legacy_pickle import UnsafePickleError, load_pickled_weights
 from .neuralnet_mlp import NeuralNetMLP
+from .two_layer_net import TwoLayerNet
 
-__all__ = ["load_pickled_weights", "UnsafePickleError", "NeuralNetMLP"]
+__all__ = ["load_pickled_weights", "UnsafePickleError", "NeuralNetMLP", "TwoLayerNet"]
