@@ -12,9 +12,9 @@ import sys
 
 from .. import __version__
 from ..errors import DigitlabError
-from . import data, show
+from . import data, reproduce, show
 
-COMMANDS = (data, show)
+COMMANDS = (data, show, reproduce)
 
 
 def build_parser() -> argparse.ArgumentParser:
