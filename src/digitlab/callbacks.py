@@ -104,6 +104,35 @@ class ModelCheckpoint(Callback):
         self.model.save(self.filepath.format(epoch=epoch + 1, **logs))
 
 
+class EpochSnapshot(Callback):
+    """Keep, in memory, the model as it was at the end of the last complete epoch (weights, optimizer
+    state, random generator, history), so an interrupted run can be put back there and saved: resuming
+    from that file continues exactly as if training had not stopped."""
+
+    def on_train_begin(self, logs=None):
+        self._take()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._take()
+
+    def _take(self) -> None:
+        m = self.model
+        opt = m.optimizer
+        self.snapshot = {
+            "weights": m.get_weights(), "rng": m.rng.bit_generator.state,
+            "iterations": opt.iterations, "state": [{k: v.copy() for k, v in s.items()} for s in opt.state],
+            "history": {k: list(v) for k, v in m.history.history.items()}, "epochs": list(m.history.epoch)}
+
+    def restore(self) -> int:
+        """Put the model back to the snapshot; returns the number of epochs it has completed."""
+        m, snap = self.model, self.snapshot
+        m.set_weights(snap["weights"])
+        m.rng.bit_generator.state = snap["rng"]
+        m.optimizer.iterations, m.optimizer.state = snap["iterations"], snap["state"]
+        m.history = History(snap["history"], snap["epochs"])
+        return len(snap["epochs"])
+
+
 def configure(callbacks, model) -> tuple[History, list[Callback]]:
     """Give every callback the model; put a fresh History, fit's return value, first."""
     history = History()
@@ -115,4 +144,4 @@ def configure(callbacks, model) -> tuple[History, list[Callback]]:
     return history, all_callbacks
 
 
-__all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint"]
+__all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "EpochSnapshot"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations, initializers, regularizers
+from . import activations, augment, initializers, regularizers
 from .errors import InvalidValueError
 
 
@@ -178,7 +178,41 @@ class Flatten(Layer):
         return dy.reshape(len(dy), *self.input_shape)
 
 
-LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten)}
+class Augment(Layer):
+    """During training, distort each digit image at random (shift, rotation, zoom, stroke thickness);
+    at inference, pass inputs through unchanged. Inputs (N, h * w) or (N, h, w), ink bright on black."""
+
+    def __init__(self, shift: float = 2.0, rotation: float = 12.0, zoom: float = 0.12, thickness: bool = True,
+                 image_shape=(28, 28), name=None, input_shape=None):
+        super().__init__(name, input_shape)
+        if min(shift, rotation, zoom) < 0 or zoom >= 1:
+            raise InvalidValueError("Augment: shift, rotation and zoom must be >= 0, zoom < 1")
+        self.shift, self.rotation, self.zoom, self.thickness = float(shift), float(rotation), float(zoom), bool(thickness)
+        self.image_shape = tuple(image_shape)
+
+    def build(self, input_shape, rng, dtype):
+        if int(np.prod(input_shape)) != int(np.prod(self.image_shape)):
+            raise InvalidValueError(f"Augment expects images of {self.image_shape[0]} x {self.image_shape[1]} pixels, "
+                                    f"got inputs of shape (N, {', '.join(map(str, input_shape))})")
+        return super().build(input_shape, rng, dtype)
+
+    def forward(self, x, training=False, rng=None):
+        if not training:
+            return x
+        images = augment.random_affine(x.reshape(len(x), *self.image_shape), rng, self.shift, self.rotation, self.zoom)
+        if self.thickness:
+            images = augment.random_thickness(images, rng)
+        return images.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, dy):
+        raise InvalidValueError("Augment must be the first layer: it has no gradient to pass back")
+
+    def get_config(self):
+        return {**super().get_config(), "shift": self.shift, "rotation": self.rotation, "zoom": self.zoom,
+                "thickness": self.thickness, "image_shape": list(self.image_shape)}
+
+
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten, Augment)}
 
 
 def from_config(spec: dict) -> Layer:

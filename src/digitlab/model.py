@@ -54,6 +54,7 @@ class Sequential:
         self.optimizer = self.loss = None
         self.metrics: list[str] = []
         self.history = callbacks_module.History()  # every epoch ever trained, saved with the model
+        self.meta: dict = {}  # extra JSON-able facts saved with the model (how the CLI trained it, ...)
         self.stop_training = False
         for layer in layers or []:
             self.add(layer)

@@ -43,3 +43,45 @@ def image_grid(images: np.ndarray, titles: Sequence[str], suptitle: str, path: s
     for ax in axes[n:]:
         ax.axis("off")
     _save(fig, path)
+
+
+def line_plot(series: dict[str, Sequence[float]], title: str, xlabel: str, ylabel: str, path: str | os.PathLike,
+              ylim: tuple[float, float] | None = None, x: Sequence[float] | None = None) -> None:
+    """One line per named series, with a legend when there is more than one; saved as PNG."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for (name, values), style in zip(series.items(), ("-", "--", ":", "-.")):
+        xs = x if x is not None else np.arange(1, len(values) + 1)
+        ax.plot(xs, values, style, label=name, marker="o" if len(values) <= 60 else None, markersize=3)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    if len(series) > 1:
+        ax.legend()
+    _save(fig, path)
+
+
+def confusion_plot(matrix: np.ndarray, names: Sequence[str], title: str, path: str | os.PathLike) -> None:
+    """A confusion matrix as a heat map with the count in every cell; rows true, columns predicted."""
+    from matplotlib.figure import Figure
+
+    k = len(names)
+    fig = Figure(figsize=(1.0 + 0.62 * k, 0.8 + 0.55 * k), layout="constrained")
+    ax = fig.subplots()
+    shown = np.log1p(matrix)  # the diagonal would otherwise wash out every mistake
+    ax.imshow(shown, cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if shown[i, j] > 0.6 * shown.max() else "black")
+    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right" if max(map(len, names)) > 2 else "center")
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    _save(fig, path)

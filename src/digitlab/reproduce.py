@@ -123,7 +123,7 @@ def gradient_speed(net, x, t, quick: bool, log: Callable, batch_size: int = 100,
     total = sum(p.size for p in net.params.values())
     if quick:
         block = net.params["W1"][:40]  # a view: perturbing it perturbs the network
-        per_weight = seconds(lambda: central_differences(lambda: net.loss(xb, tb), block, eps=H), 1) / block.size
+        per_weight = seconds(lambda: central_differences(net.loss_function(xb, tb), block, eps=H), 1) / block.size
         out["naive"], out["naive_measured_on"] = per_weight * total, f"timed on {block.size:,} of {total:,} weights"
     else:
         out["naive"], out["naive_measured_on"] = seconds(lambda: net.numerical_gradient_naive(xb, tb), 1), "all weights"

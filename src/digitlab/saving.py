@@ -49,7 +49,7 @@ def model_to_tensors(model) -> tuple[dict[str, np.ndarray], dict]:
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "digitlab_version": __version__,
             "model": model.get_config(),
             "history": model.history.history, "epochs": model.history.epoch,
-            "rng_state": model.rng.bit_generator.state}
+            "rng_state": model.rng.bit_generator.state, "meta": model.meta}
     if model.optimizer is not None:
         opt = model.optimizer
         meta["compile"] = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
@@ -148,6 +148,7 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool):
         raise ValueError(f"unexpected tensors {sorted(extra)}")
     model.history = callbacks.History(meta.get("history"), meta.get("epochs"))
     model.rng.bit_generator.state = meta["rng_state"]
+    model.meta = dict(meta.get("meta") or {})
     if compile and "compile" in meta:
         c = meta["compile"]
         model.compile(optimizers.get(c["optimizer"]), losses.get(c["loss"]), c["metrics"])

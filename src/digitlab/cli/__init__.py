@@ -12,9 +12,9 @@ import sys
 
 from .. import __version__
 from ..errors import DigitlabError
-from . import data, reproduce, show
+from . import data, evaluate, plot, predict, reproduce, show, train
 
-COMMANDS = (data, show, reproduce)
+COMMANDS = (data, show, train, evaluate, predict, plot, reproduce)
 
 
 def build_parser() -> argparse.ArgumentParser:

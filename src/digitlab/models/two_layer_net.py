@@ -136,12 +136,14 @@ class TwoLayerNet:
 
     def numerical_gradient_naive(self, x, t, keys=("W1", "b1", "W2", "b2")) -> dict[str, np.ndarray]:
         """The book's loop: every weight in turn, two full forward passes each."""
+        loss = self.loss_function(x, t)
+        return {k: central_differences(loss, self.params[k], eps=H) for k in keys}
+
+    def loss_function(self, x, t):
+        """``loss`` on this batch as a function of no arguments, reading the current weights."""
         x, labels = self._data(x, t)
         targets = self.model._targets(labels, len(x))
-
-        def loss() -> float:
-            return self.model.loss(self.model.forward(x), targets)
-        return {k: central_differences(loss, self.params[k], eps=H) for k in keys}
+        return lambda: self.model.loss(self.model.forward(x), targets)
 
 
 def train(net: TwoLayerNet, x_train, t_train, x_test, t_test, iters: int = 10_000, batch_size: int = 100,
