@@ -7,8 +7,9 @@ stands for the images in it. The shipped default model is ``DEFAULT_MODEL``.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -67,13 +68,22 @@ def predict_digits(model, digits: np.ndarray) -> np.ndarray:
     return model.predict(digits.reshape(len(digits), *model.input_shape))
 
 
+def prepare_all(paths: list[str], workers: int | None = None) -> list[tuple[np.ndarray | None, str | None]]:
+    """``to_mnist`` for every path: (digit, None) or (None, error). Many files are shared among worker
+    processes (one per core by default): decoding and the many small NumPy steps then run in parallel."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(paths) < 32:
+        return [_prepare(p) for p in paths]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_prepare, paths, chunksize=max(1, min(32, len(paths) // (4 * workers)))))
+
+
 def predict_files(model, inputs: list[str], save_preprocessed: str | os.PathLike | None = None,
-                  workers: int = 2) -> list[dict]:
+                  workers: int | None = None) -> list[dict]:
     """One record per image file (see the module docstring), in input order."""
     entries = expand(inputs)
     todo = [path for path, error in entries if error is None]
-    with ThreadPoolExecutor(workers) as pool:  # Pillow decodes and NumPy filters outside the GIL
-        prepared = dict(zip(todo, pool.map(_prepare, todo)))
+    prepared = dict(zip(todo, prepare_all(todo, workers)))
     ok = [path for path in todo if prepared[path][1] is None]
     probabilities = predict_digits(model, np.array([prepared[p][0] for p in ok], np.float32).reshape(-1, 28, 28))
     by_path = dict(zip(ok, probabilities))
