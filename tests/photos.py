@@ -22,7 +22,6 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 FONTS = {
     "fonts-dkg-handwriting": ["/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"],
     "fonts-breip": ["/usr/share/fonts/truetype/breip/Breip.ttf"],
-    "fonts-femkeklaver": ["/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf"],
     "fonts-sjfonts": ["/usr/share/fonts/truetype/sjfonts/SteveHand.ttf", "/usr/share/fonts/truetype/sjfonts/Delphine.ttf"],
     "fonts-humor-sans": ["/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf"],
     "fonts-comic-neue": ["/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
