@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 
@@ -40,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"digitlab: error: {r['error']}", file=sys.stderr)
     if args.save_preprocessed:
-        print(f"wrote what the model saw to {args.save_preprocessed}/", file=sys.stderr)
+        print(f"wrote what the model saw to {os.path.join(args.save_preprocessed, '')}", file=sys.stderr)
     return 1 if failed else 0
