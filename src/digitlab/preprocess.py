@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from scipy import ndimage
 
 from .errors import DigitlabError
@@ -43,10 +43,14 @@ class BlankImageError(ImageError):
     """An image with no ink to read."""
 
 
-def to_mnist(image, name: str | None = None) -> np.ndarray:
+class ImageTooLargeError(ImageError):
+    """An image with more pixels than allowed (or a decompression bomb)."""
+
+
+def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A path, bytes, file object, PIL image or 2-D array -> (28, 28) float32 in [0, 1], ink white on black."""
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
-    grey = load_grey(image, name)
+    grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(grey))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
@@ -56,11 +60,11 @@ def to_mnist(image, name: str | None = None) -> np.ndarray:
 # ---- 1. reading -----------------------------------------------------------------------------------
 
 
-def load_grey(image, name: str = "image") -> np.ndarray:
+def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """(H, W) float32 grey levels in [0, 1], at most WORK_SIZE pixels a side."""
     if isinstance(image, np.ndarray):
         return _shrink(_array_grey(image, name))
-    img = _open(image, name) if not isinstance(image, Image.Image) else image
+    img = _open(image, name, max_pixels) if not isinstance(image, Image.Image) else image
     try:
         img.seek(0)
         img = ImageOps.exif_transpose(img)
@@ -73,28 +77,28 @@ def load_grey(image, name: str = "image") -> np.ndarray:
                 img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
                                  Image.Resampling.BOX)
         grey = _pil_grey(img)
-    except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated or corrupt data found while decoding
+    except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
         raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
     return _shrink(grey)
 
 
-def _open(source, name: str) -> Image.Image:
+def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(source)
-    except FileNotFoundError:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(f"{name}: refused, too many pixels ({e}); expected at most {MAX_PIXELS:,}") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+        raise ImageTooLargeError(f"{name}: refused, too many pixels ({e}); expected at most {max_pixels:,}") from None
+    except Exception as e:  # UnidentifiedImageError, or whatever a malformed header makes a plugin raise
+        if isinstance(e, OSError) and e.errno is not None:  # the file itself could not be read: missing, ...
+            raise
         raise ImageError(f"{name}: not an image Pillow can read ({type(e).__name__}); expected PNG, JPEG, BMP, GIF, "
                          "TIFF or WebP") from None
-    if img.width * img.height > MAX_PIXELS:
-        raise ImageError(f"{name}: refused, {img.width} x {img.height} is {img.width * img.height:,} pixels; "
-                         f"expected at most {MAX_PIXELS:,}")
+    if img.width * img.height > max_pixels:
+        raise ImageTooLargeError(f"{name}: refused, {img.width} x {img.height} is {img.width * img.height:,} pixels; "
+                                 f"expected at most {max_pixels:,}")
     if img.width == 0 or img.height == 0:
         raise ImageError(f"{name}: the image is empty ({img.width} x {img.height})")
     return img
