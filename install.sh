@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
   dataset-fashion-mnist                       # Fashion-MNIST, read from /usr/share/datasets
   fonts-dkg-handwriting fonts-breip fonts-sjfonts fonts-humor-sans fonts-comic-neue fonts-bwht
   fonts-rufscript                             # handwriting fonts for the synthetic test photos
+  chromium                                    # the real browser of the end-to-end test (via playwright)
 )
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

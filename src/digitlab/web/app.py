@@ -9,7 +9,7 @@
 
 Every refusal is a JSON ``{"error": "..."}`` with its status: 413 (too many bytes or
 pixels), 415 (not PNG or JPEG), 422 (undecodable, blank, malformed), 503 (busy).
-The model is loaded once, when the app starts. Preprocessing is the same
+The model is loaded once, when the app is created. Preprocessing is the same
 ``to_mnist`` as ``digitlab predict``.
 """
 
@@ -21,7 +21,6 @@ import binascii
 import io
 import json
 import os
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import numpy as np
@@ -77,16 +76,11 @@ _REQUEST_BODY = {"requestBody": {"required": True, "content": {
 def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model)."""
     model_path = model_path or os.environ.get("DIGITLAB_MODEL") or None
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        app.state.model = predict.load(model_path)  # once, for every request
-        app.state.model_name = Path(model_path).name if model_path else "default"
-        app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
-        yield
-
-    app = FastAPI(title="digitlab", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="digitlab", version=__version__,
                   description="Draw or upload a handwritten digit; digitlab reads it the way MNIST was made.")
+    app.state.model = predict.load(model_path)  # once, here: every request shares it
+    app.state.model_name = Path(model_path).name if model_path else "default"
+    app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(Refused)
