@@ -70,6 +70,8 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.nd
         img = ImageOps.exif_transpose(img)
         if img.format == "JPEG" and img.mode in ("L", "RGB"):
             img.draft("L", (WORK_SIZE, WORK_SIZE))  # decode straight to grey, at 1/2, 1/4 or 1/8 scale if large
+        if img.mode in ("RGBA", "LA") and img.getchannel("A").getextrema()[0] == 255:
+            img = img.convert(img.mode[:-1])  # an opaque canvas: its alpha channel says nothing
         if img.mode in ("L", "RGB", "CMYK", "YCbCr"):  # no transparency: shrink in 8 bits, it is faster
             img = img.convert("L")
             if max(img.size) > WORK_SIZE:
@@ -159,8 +161,10 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     """
     sample = (slice(None, None, 2), slice(None, None, 2)) if grey.size > 4096 else (slice(None),) * 2
     ink = 1.0 - grey if np.median(grey[::3, ::3]) > 0.5 else grey.copy()  # statistics from a sample of pixels
-    ink -= _paper_level(ink, tiles)
-    ink -= _shading(ink)
+    paper = _paper_level(ink, tiles)
+    ink -= paper
+    if np.ndim(paper):  # uneven light: take off what the smooth surface missed
+        ink -= _shading(ink)
     few = ink[sample]
     residual = few[few < np.percentile(few, 60)]
     noise = 1.4826 * np.median(np.abs(residual - np.median(residual))) if residual.size else 0.0
@@ -172,8 +176,8 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
 
 
-def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray:
-    """Smooth estimate of the background under the ink: (H, W).
+def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
+    """Smooth estimate of the background under the ink: (H, W), or one number if the paper is even.
 
     Each tile's paper level is a low percentile of it; a quadratic surface
     fitted to those levels (tiles with ink in them rejected as outliers, twice)
@@ -190,7 +194,10 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray:
     k = blocks.shape[2] // 4  # the 25th percentile of each tile
     level = np.partition(blocks, k, axis=2)[:, :, k].ravel().astype(np.float64)
     if level.size < 12:  # too few tiles to fit a surface: one level for the whole image
-        return np.full_like(ink, np.median(level))
+        return float(np.median(level))
+    darker = level[level <= np.median(level)]
+    if np.ptp(darker) < 0.004:  # an even background, as a drawing on a screen: one level will do
+        return float(np.median(darker))
     cy, cx = np.meshgrid((np.arange(ny) + 0.5) * th / h, (np.arange(nx) + 0.5) * tw / w, indexing="ij")
     basis = _quadratic(cy.ravel(), cx.ravel())
     use = level <= np.percentile(level, 60)  # start from the darker tiles: paper, in the ink-bright image
@@ -201,7 +208,7 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray:
         spread = 1.4826 * np.median(np.abs(below)) + 2e-3 if below.size else 2e-3
         use = residual < 3 * spread  # tiles well above the surface hold ink
         if use.sum() < basis.shape[1] + 2:
-            return np.full_like(ink, np.median(level))
+            return float(np.median(level))
     c0, c1, c2, c3, c4, c5 = coef
     y, x = (np.arange(h) / h)[:, None], (np.arange(w) / w)[None, :]
     return (c0 + c1 * y + c3 * y * y + (c2 + c4 * y) * x + c5 * x * x).astype(np.float32)

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -36,8 +35,8 @@ from .. import __version__, predict, preprocess
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # 413 above this
 MAX_PIXELS = 25_000_000              # 413 above this (a 25-megapixel photo is allowed)
-MAX_CONCURRENT = 2 * (os.cpu_count() or 1)  # images being read at once; more wait ...
-QUEUE_TIMEOUT = 2.0                  # ... this many seconds, then 503
+MAX_CONCURRENT = 32                  # requests in progress per server process; more wait ...
+QUEUE_TIMEOUT = 2.0                  # ... this many seconds, then 503 (so memory stays bounded)
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg"}
 
 
@@ -98,14 +97,17 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     @app.post("/api/predict", response_model=Prediction, responses=_error_responses(), openapi_extra=_REQUEST_BODY)
     async def api_predict(request: Request) -> Prediction:
         """Read the digit in one image: multipart ``file``, JSON ``image`` data URL, or a raw PNG/JPEG body."""
-        data = await _image_bytes(request)
         slots: asyncio.Semaphore = request.app.state.slots
         try:
             await asyncio.wait_for(slots.acquire(), QUEUE_TIMEOUT)
         except asyncio.TimeoutError:
-            raise Refused(503, f"busy: {MAX_CONCURRENT} images are being read; retry shortly") from None
+            raise Refused(503, f"busy: {MAX_CONCURRENT} requests in progress; retry shortly") from None
         try:
-            return await run_in_threadpool(_predict, request.app.state.model, data)
+            data = await _image_bytes(request)
+            # The ~3 ms of work runs here, on the event loop: one image at a time per process, processes
+            # in parallel (serve --workers). Handed to a thread, it contends with the loop for the GIL,
+            # which multiplied the p99 latency several times over under load (benchmarks/serve_load.py).
+            return _predict(request.app.state.model, data)
         finally:
             slots.release()
 
