@@ -107,11 +107,11 @@ def photos(count: int = 500, seed: int = 0, mnist_test=None) -> list[tuple[int, 
     rng = np.random.default_rng(seed)
     fonts = available_fonts()
     out = []
+    if not fonts:
+        raise RuntimeError(f"no handwriting fonts found: apt-get install {' '.join(DEBIAN_PACKAGES)}")
     for i in range(count):
         digit = i % 10
-        if fonts and (i // 10) % 2 == 0 or mnist_test is None:
-            if not fonts:
-                raise RuntimeError(f"no handwriting fonts found: apt-get install {' '.join(DEBIAN_PACKAGES)}")
+        if (i // 10) % 2 == 0 or mnist_test is None:  # ten from fonts, then ten from MNIST, and so on
             ink = font_digit(digit, fonts[(i // 20) % len(fonts)], rng)
         else:
             images, labels = mnist_test

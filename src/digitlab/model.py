@@ -245,7 +245,8 @@ class Sequential:
             self._train_epochs(self._skip_blank_inputs(x), t, batch_size, initial_epoch, epochs, verbose, shuffle,
                                cbs, None if validation_data is None else (vx, vt))
         finally:
-            self.layers[0].input_columns = None
+            if isinstance(self.layers[0], layers_module.Dense):
+                self.layers[0].input_columns = None  # inference and later fits see every input
         for cb in cbs:
             cb.on_train_end()
         return history

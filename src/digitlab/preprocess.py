@@ -195,9 +195,9 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     level = np.partition(blocks, k, axis=2)[:, :, k].ravel().astype(np.float64)
     if level.size < 12:  # too few tiles to fit a surface: one level for the whole image
         return float(np.median(level))
-    darker = level[level <= np.median(level)]
-    if np.ptp(darker) < 0.004:  # an even background, as a drawing on a screen: one level will do
-        return float(np.median(darker))
+    above = level - level.min()
+    if np.mean((above > 0.004) & (above < 0.1)) < 0.05:  # tiles are paper or ink, with no shades between:
+        return float(level.min())                           # even light, as a drawing on a screen
     cy, cx = np.meshgrid((np.arange(ny) + 0.5) * th / h, (np.arange(nx) + 0.5) * tw / w, indexing="ij")
     basis = _quadratic(cy.ravel(), cx.ravel())
     use = level <= np.percentile(level, 60)  # start from the darker tiles: paper, in the ink-bright image
@@ -235,15 +235,17 @@ def _quadratic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 # ---- 3. specks ----------------------------------------------------------------------------------
 
 
-def keep_strokes(ink: np.ndarray, fraction: float = 0.08) -> np.ndarray:
-    """Drop connected blobs whose ink is under ``fraction`` of the largest blob's (dust, noise). (H, W)."""
+def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5) -> np.ndarray:
+    """Keep the connected blobs that are strokes: their strong ink (above ``strong``) is at least
+    ``fraction`` of the largest blob's. Dust is too small; leftover shading is too faint. (H, W)."""
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
-    if n <= 1:
+    if n == 0:
         return ink
-    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)
+    mass = np.bincount(labels.ravel(), weights=(ink > strong).ravel(), minlength=n + 1)
     mass[0] = 0.0  # label 0 is the background
+    if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
+        return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
-    keep[0] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
 
 

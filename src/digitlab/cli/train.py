@@ -7,6 +7,7 @@ that as a checkpoint; ``--resume CHECKPOINT`` carries on from it exactly.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -59,8 +60,7 @@ def build(args) -> tuple[Sequential, dict]:
         preset = presets.get(args.preset)
         if args.activation or args.optimizer:
             raise DigitlabError("--activation and --optimizer go with --layers; a --preset fixes them")
-        preset = presets.Preset(preset.name, preset.description, preset.hidden, preset.optimizer, preset.epochs,
-                                preset.batch_size, preset.activation, preset.augment or args.augment)
+        preset = dataclasses.replace(preset, augment=preset.augment or args.augment)
         model = preset.build(seed=args.seed)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size, "preset": preset.name}
     else:

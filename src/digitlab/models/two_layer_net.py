@@ -18,6 +18,8 @@ disguise; ``numerical_gradient_naive`` is the book's loop, for comparison.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from .. import layers, optimizers
@@ -153,8 +155,6 @@ def train(net: TwoLayerNet, x_train, t_train, x_test, t_test, iters: int = 10_00
     ``gradient`` is "backprop", "numerical" (local central differences) or "naive" (the book's loop).
     Returns {"loss": per iteration, "train_acc"/"test_acc": per epoch, "seconds_per_iter": gradient time}.
     """
-    import time
-
     compute = {"backprop": net.gradient, "numerical": net.numerical_gradient,
                "naive": net.numerical_gradient_naive}[gradient]
     rng = np.random.default_rng(seed)
