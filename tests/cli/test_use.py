@@ -156,3 +156,23 @@ def test_the_default_model_ships_in_the_package():
     assert predict_module.DEFAULT_MODEL.is_file()
     model = predict_module.load()
     assert model.meta["train"]["preset"] == "default" and model.layers[0].__class__.__name__ == "Augment"
+
+
+def test_a_real_ctrl_c_saves_the_checkpoint_and_exits_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "run.safetensors"
+    proc = subprocess.Popen([sys.executable, "-m", "digitlab", "train", "--layers", "16", "--epochs", "50",
+                             "--verbose", "2", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # "Epoch 2/50" is printed once epoch 1 is complete
+        if line.startswith("Epoch 2/50"):
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    checkpoint = tmp_path / "run.checkpoint.safetensors"
+    assert "interrupted: saved the model as of epoch" in err and checkpoint.is_file() and not out.exists()
+    assert len(load_model(checkpoint).history.epoch) >= 1
