@@ -176,3 +176,13 @@ def test_a_real_ctrl_c_saves_the_checkpoint_and_exits_130(tmp_path):
     checkpoint = tmp_path / "run.checkpoint.safetensors"
     assert "interrupted: saved the model as of epoch" in err and checkpoint.is_file() and not out.exists()
     assert len(load_model(checkpoint).history.epoch) >= 1
+
+
+def test_fashion_mnist_trains_and_evaluates_with_class_names(tmp_path, capsys):
+    out = tmp_path / "f.safetensors"
+    assert main(["train", "--dataset", "fashion", "--layers", "16", "--epochs", "1", "--verbose", "0",
+                 "--out", str(out)]) == 0
+    assert load_model(out).meta["train"]["dataset"] == "fashion"
+    assert main(["evaluate", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "on the fashion test set" in text and "Trouser" in text
