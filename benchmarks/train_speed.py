@@ -18,12 +18,7 @@ import time
 import numpy as np
 
 from digitlab import Sequential, layers
-from digitlab.datasets import mnist
-
-
-def load():
-    (x, y), (xt, yt) = mnist.load_data()
-    return (x.reshape(-1, 784).astype(np.float32) / 255, y), (xt.reshape(-1, 784).astype(np.float32) / 255, yt)
+from digitlab.datasets import load_flat
 
 
 def run_digitlab(train, test, epochs: int, seed: int = 0):
@@ -71,7 +66,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--skip-torch", action="store_true", help="time digitlab only")
     args = parser.parse_args()
-    train, test = load()
+    train, test = load_flat("mnist")
     ours, acc = run_digitlab(train, test, args.epochs)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m = statistics.median(ours)

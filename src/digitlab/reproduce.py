@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from ._io import atomic_write_bytes
+from . import datasets
 from .datasets import mnist
 from .errors import InvalidValueError
 
@@ -34,15 +35,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def _mnist_flat():
-    (x, y), (xt, yt) = mnist.load_data()
-    return (x.reshape(len(x), -1), y), (xt.reshape(len(xt), -1), yt)
-
-
 def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
     from .models import NeuralNetMLP
 
-    (x, y), (xt, yt) = _mnist_flat()
+    (x, y), (xt, yt) = datasets.load_flat("mnist", scale=False)  # raw 0-255 pixels, as the book feeds them
     epochs = 10 if quick else 1000
     start = time.perf_counter()
     mlp = NeuralNetMLP(epochs=epochs).fit(x, y)
@@ -56,16 +52,11 @@ def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
 
 
 def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_) -> Result:
-    from . import Sequential, layers
-    from .models import load_pickled_weights
+    from .models import book_network, load_pickled_weights
 
     if weights is None:
         return Result("dlfs-pretrained", "0.9352", "", "skipped", note="needs the book's sample_weight.pkl: --weights PATH")
-    w = load_pickled_weights(weights)
-    model = Sequential([layers.Dense(50, activation="sigmoid", input_shape=(784,)),
-                        layers.Dense(100, activation="sigmoid"), layers.Dense(10, activation="softmax")])
-    model.build()
-    model.set_weights([w["W1"], w["b1"], w["W2"], w["b2"], w["W3"], w["b3"]])
+    model = book_network(load_pickled_weights(weights))
     _, (x, t) = mnist.load_mnist(normalize=True)
     batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
     single = float(np.mean([model.predict(x[i:i + 1]).argmax() == t[i] for i in range(len(x))]))
@@ -137,8 +128,7 @@ def keras(name: str, epochs: int | None = None) -> Callable:
         from .models import presets
 
         preset = presets.get(name)
-        (x, y), (xt, yt) = _mnist_flat()
-        x, xt = x.astype(np.float32) / 255, xt.astype(np.float32) / 255
+        (x, y), (xt, yt) = datasets.load_flat("mnist")
         n = 1 if quick else (epochs or preset.epochs)
         model = preset.build(seed=0)
         start = time.perf_counter()

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitlab import Sequential, layers, losses, optimizers
+from digitlab import Sequential, layers, optimizers
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

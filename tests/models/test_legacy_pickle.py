@@ -4,9 +4,8 @@ import pickle
 import numpy as np
 import pytest
 
-from digitlab import Sequential, layers
 from digitlab.errors import DigitlabError
-from digitlab.models import UnsafePickleError, load_pickled_weights
+from digitlab.models import UnsafePickleError, book_network, load_pickled_weights
 
 from ..conftest import SHARED
 
@@ -44,11 +43,7 @@ def test_plain_arrays_load_and_garbage_is_a_clear_error(tmp_path):
 def test_the_books_pretrained_network_scores_exactly_0_9352():
     from digitlab.datasets.mnist import load_mnist
 
-    w = load_pickled_weights(SAMPLE)
-    model = Sequential([layers.Dense(50, activation="sigmoid", input_shape=(784,)),
-                        layers.Dense(100, activation="sigmoid"), layers.Dense(10, activation="softmax")])
-    model.build()
-    model.set_weights([w["W1"], w["b1"], w["W2"], w["b2"], w["W3"], w["b3"]])
+    model = book_network(load_pickled_weights(SAMPLE))
     _, (x, t) = load_mnist(normalize=True)
     batched = model.predict(x, batch_size=100).argmax(1)
     one_at_a_time = np.array([model.predict(x[i:i + 1]).argmax() for i in range(len(x))])

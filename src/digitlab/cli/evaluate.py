@@ -11,7 +11,6 @@ import numpy as np
 from .. import datasets, metrics, plots, predict
 from ..losses import CategoricalCrossentropy
 from ..utils import to_categorical
-from .train import load_split
 
 
 def add_parser(sub) -> None:
@@ -39,7 +38,7 @@ def evaluate(model, x: np.ndarray, y: np.ndarray) -> dict:
 def run(args: argparse.Namespace) -> int:
     model = predict.load(args.model)
     dataset = args.dataset or (model.meta.get("train") or {}).get("dataset", "mnist")
-    x, y = load_split(dataset, "test")
+    _, (x, y) = datasets.load_flat(dataset)
     results = evaluate(model, x, y)
     results.pop("predicted")
     names = list(datasets.get(dataset).class_names)

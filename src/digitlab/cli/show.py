@@ -44,12 +44,11 @@ def _class_label(names, c: int) -> str:
 def by_model(args: argparse.Namespace, correct: bool) -> int:
     """Test images the model gets right (or wrong), titled with true and predicted labels."""
     from .. import predict
-    from .train import load_split
 
     model_path = args.correct if correct else args.misclassified
     model = predict.load(model_path)
     dataset = (model.meta.get("train") or {}).get("dataset", args.dataset)
-    x, y = load_split(dataset, "test")
+    _, (x, y) = datasets.load_flat(dataset)
     predicted = model.predict(x).argmax(axis=1)
     chosen = np.flatnonzero((predicted == y) == correct)[: args.count]
     if not len(chosen):

@@ -12,8 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from .. import Sequential, datasets, layers
 from .._io import atomic_write_bytes
 from ..callbacks import EpochSnapshot
@@ -43,15 +41,6 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, help="model file to write (.safetensors); history goes to <out>.history.json")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="0 silent, 1 progress bar, 2 a line per epoch")
     p.set_defaults(run=run)
-
-
-def load_split(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Flattened float32 images in [0, 1] (N, 784) and integer labels (N,)."""
-    datasets.get(dataset)  # a clear error for an unknown name
-    module = {"mnist": datasets.mnist, "fashion": datasets.fashion_mnist}[dataset]
-    (x, y), (xt, yt) = module.load_data()
-    x, y = (x, y) if split == "train" else (xt, yt)
-    return x.reshape(len(x), -1).astype(np.float32) / 255, y
 
 
 def build(args) -> tuple[Sequential, dict]:
@@ -113,8 +102,7 @@ def run(args: argparse.Namespace) -> int:
                 raise DigitlabError(f"--{key.replace('_', '-')} {value}: expected at least 1")
             settings[key] = value
     model.meta["train"] = settings
-    x, y = load_split(dataset, "train")
-    xt, yt = load_split(dataset, "test")
+    (x, y), (xt, yt) = datasets.load_flat(dataset)
     done = len(model.history.epoch)
     if done >= settings["epochs"]:
         raise DigitlabError(f"{args.resume}: already trained for {done} epochs; pass --epochs N with N > {done}")

@@ -69,3 +69,16 @@ def load_pickled_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):
         raise DigitlabError(f"{path}: expected a dict of name -> NumPy array, got {type(obj).__name__}")
     return obj
+
+
+def book_network(weights: dict[str, np.ndarray]):
+    """The book's pretrained 784-50-100-10 network (sigmoid, sigmoid, softmax) from its W1..b3 arrays."""
+    from .. import layers
+    from ..model import Sequential
+
+    model = Sequential([layers.Dense(50, activation="sigmoid", input_shape=(784,)),
+                        layers.Dense(100, activation="sigmoid"), layers.Dense(10, activation="softmax")],
+                       name="dlfs_pretrained")
+    model.build()
+    model.set_weights([weights[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")])
+    return model
