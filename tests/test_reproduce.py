@@ -38,11 +38,14 @@ def test_two_layer_net_numerical_reports_the_speed_up(tmp_path, capsys):
     assert "numerical is" in capsys.readouterr().out
 
 
-def test_quick_keras_row(tmp_path, capsys):
+def test_quick_keras_row_over_two_seeds(tmp_path, capsys):
     out = tmp_path / "r.json"
-    assert main(["reproduce", "keras-512", "--quick", "--json", str(out)]) == 0
+    assert main(["reproduce", "keras-512", "--quick", "--seeds", "2", "--json", str(out)]) == 0
     (row,) = json.loads(out.read_text())["results"]
     assert row["system"] == "keras-512 (1 epoch)" and row["values"]["test_accuracy"] > 0.94
+    per_seed = row["values"]["test_accuracy_per_seed"]
+    assert len(per_seed) == 2 and per_seed[0] == row["values"]["test_accuracy"] and per_seed[0] != per_seed[1]
+    assert "2 seeds: mean" in row["ours"]
     assert "quick: 1 of 5 epochs" in capsys.readouterr().out
 
 
