@@ -50,8 +50,9 @@ def canvas_bodies(n: int = 24) -> list[bytes]:
 
 
 def request(body: bytes, content_type: str = "application/json", close: bool = False) -> bytes:
+    connection = "Connection: close\r\n" if close else ""
     head = (f"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n{'Connection: close' + chr(13) + chr(10) if close else ''}\r\n")
+            f"Content-Length: {len(body)}\r\n{connection}\r\n")
     return head.encode() + body
 
 

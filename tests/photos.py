@@ -136,6 +136,13 @@ def write(directory: str | Path, count: int = 500, seed: int = 0) -> list[Path]:
     return paths
 
 
+def naive_recipe(data: bytes) -> np.ndarray:
+    """Seed 000's recipe for your own digits: resize the photo to 28x28, apply a fixed threshold, feed the
+    pixels as they are. (28, 28) floats in [0, 1]."""
+    img = Image.open(io.BytesIO(data)).convert("L").resize((28, 28), Image.Resampling.BILINEAR)
+    return (np.asarray(img) > 127).astype(np.float32)
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -146,9 +153,3 @@ if __name__ == "__main__":
     args = parser.parse_args()
     print(f"{len(write(args.out, args.count, args.seed))} photos in {args.out}")
 
-
-def naive_recipe(data: bytes) -> np.ndarray:
-    """Seed 000's recipe for your own digits: resize the photo to 28x28, apply a fixed threshold, feed the
-    pixels as they are. (28, 28) floats in [0, 1]."""
-    img = Image.open(io.BytesIO(data)).convert("L").resize((28, 28), Image.Resampling.BILINEAR)
-    return (np.asarray(img) > 127).astype(np.float32)

@@ -28,6 +28,14 @@ def test_default_model_reads_photos_and_the_naive_recipe_does_not(set_of_photos)
 
 
 def test_photos_are_varied(set_of_photos):
-    kinds = {ext for _, _, ext in set_of_photos}
-    assert kinds == {"png", "jpg"}
-    assert np.bincount([label for label, _, _ in set_of_photos]).tolist() == [30] * 10
+    """The set must stay hard in the ways it claims: formats, grey and colour, sizes, light and dark paper."""
+    import io
+
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(data)) for _, data, _ in set_of_photos]
+    assert {ext for _, _, ext in set_of_photos} == {"png", "jpg"}
+    assert {im.mode for im in images} == {"L", "RGB"}
+    assert len({im.size for im in images}) > 250
+    paper = [np.median(np.asarray(im.convert("L"))) for im in images]
+    assert min(paper) < 64 and max(paper) > 160  # light ink on a dark board, and dark ink on paper

@@ -40,12 +40,12 @@ def bilinear(images: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
     y0 = np.clip(y0.astype(np.intp) + 1, 0, h + 1)
     x0 = np.clip(x0.astype(np.intp) + 1, 0, w + 1)
     y1, x1 = np.minimum(y0 + 1, h + 1), np.minimum(x0 + 1, w + 1)
-    flat = padded.reshape(n, -1)
+    flat = padded.ravel()
     base = (np.arange(n) * (h + 2) * (w + 2))[:, None, None]
     stride = w + 2
 
     def at(y, x):
-        return flat.ravel()[base + y * stride + x]
+        return flat[base + y * stride + x]
     top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx
     bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx
     return top * (1 - fy) + bottom * fy

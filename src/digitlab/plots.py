@@ -79,7 +79,8 @@ def confusion_plot(matrix: np.ndarray, names: Sequence[str], title: str, path: s
         for j in range(k):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
                     color="white" if shown[i, j] > 0.6 * shown.max() else "black")
-    ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 2 else 0, ha="right" if max(map(len, names)) > 2 else "center")
+    long_names = max(map(len, names)) > 2  # class names, not digits: slant them to fit
+    ax.set_xticks(range(k), names, rotation=45 if long_names else 0, ha="right" if long_names else "center")
     ax.set_yticks(range(k), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")

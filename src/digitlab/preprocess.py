@@ -6,9 +6,11 @@
    (first frame, EXIF orientation applied, transparency laid on a contrasting
    background, 16-bit scaled), shrunk to at most ``WORK_SIZE`` pixels a side.
 2. ``ink_image``: ink made white on black whichever way round it was drawn,
-   paper level estimated tile by tile (uneven light) and removed, noise floor
-   cut, anti-aliased grey levels kept and stretched to full range.
-3. ``keep_strokes``: specks of dust (small connected blobs) dropped.
+   the paper level fitted as a smooth surface over tile levels (uneven light)
+   and removed with any shading left over, noise floor cut, anti-aliased grey
+   levels kept and stretched to full range.
+3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
+   leftover shading dropped).
 4. ``fit_box``: crop to the ink, scale the longer side to 20 px keeping the
    aspect ratio (anti-aliased), and place in 28x28 with its centre of mass at
    the centre, as LeCun describes.
@@ -75,9 +77,7 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.nd
         if img.mode in ("L", "RGB", "CMYK", "YCbCr"):  # no transparency: shrink in 8 bits, it is faster
             img = img.convert("L")
             if max(img.size) > WORK_SIZE:
-                scale = WORK_SIZE / max(img.size)
-                img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
-                                 Image.Resampling.BOX)
+                img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)
         grey = _pil_grey(img)
     except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
         raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
@@ -137,13 +137,18 @@ def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
     return a / 255 if a.max() > 1 else a
 
 
+def _work_size(w: int, h: int) -> tuple[int, int]:
+    """(width, height) scaled so the longer side is WORK_SIZE."""
+    scale = WORK_SIZE / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
 def _shrink(grey: np.ndarray) -> np.ndarray:
+    """Float grey levels (H, W) averaged down to at most WORK_SIZE a side."""
     h, w = grey.shape
     if max(h, w) <= WORK_SIZE:
         return grey
-    scale = WORK_SIZE / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(grey, "F").resize(size, Image.Resampling.BOX), dtype=np.float32)
+    return np.asarray(Image.fromarray(grey, "F").resize(_work_size(w, h), Image.Resampling.BOX), dtype=np.float32)
 
 
 # ---- 2. ink -------------------------------------------------------------------------------------
@@ -272,10 +277,15 @@ def fit_box(ink: np.ndarray) -> np.ndarray:
     return np.roll(out, (dy, dx), axis=(0, 1))
 
 
-def save_preview(digit: np.ndarray, path: str | os.PathLike) -> None:
-    """Write a (28, 28) digit as an 8-bit PNG (what the model saw), atomically."""
-    from ._io import atomic_write_bytes
-
+def to_png(digit: np.ndarray) -> bytes:
+    """A (28, 28) digit in [0, 1] as 8-bit grey PNG bytes: what the model saw."""
     buf = io.BytesIO()
     Image.fromarray((np.clip(digit, 0, 1) * 255).round().astype(np.uint8), "L").save(buf, format="PNG")
-    atomic_write_bytes(Path(path), buf.getvalue())
+    return buf.getvalue()
+
+
+def save_preview(digit: np.ndarray, path: str | os.PathLike) -> None:
+    """Write a (28, 28) digit as a PNG, atomically."""
+    from ._io import atomic_write_bytes
+
+    atomic_write_bytes(Path(path), to_png(digit))

@@ -11,6 +11,7 @@ import numpy as np
 from .. import datasets, metrics, plots, predict
 from ..losses import CategoricalCrossentropy
 from ..utils import to_categorical
+from .train import beside
 
 
 def add_parser(sub) -> None:
@@ -25,33 +26,29 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def evaluate(model, x: np.ndarray, y: np.ndarray) -> dict:
+def evaluate(model, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(accuracy, cross-entropy loss, confusion matrix (K, K)) of ``model`` on images x and labels y."""
     probabilities = model.predict(x)
     predicted = probabilities.argmax(axis=1)
-    matrix = metrics.confusion_matrix(y, predicted, probabilities.shape[1])
-    return {"accuracy": float(np.mean(predicted == y)),
-            "loss": CategoricalCrossentropy()(probabilities, to_categorical(y, probabilities.shape[1])),
-            "per_class_accuracy": [float(v) for v in metrics.per_class_accuracy(matrix)],
-            "confusion_matrix": matrix.tolist(), "predicted": predicted}
+    loss = CategoricalCrossentropy()(probabilities, to_categorical(y, probabilities.shape[1]))
+    return float(np.mean(predicted == y)), loss, metrics.confusion_matrix(y, predicted, probabilities.shape[1])
 
 
 def run(args: argparse.Namespace) -> int:
     model = predict.load(args.model)
     dataset = args.dataset or (model.meta.get("train") or {}).get("dataset", "mnist")
     _, (x, y) = datasets.load_flat(dataset)
-    results = evaluate(model, x, y)
-    results.pop("predicted")
+    accuracy, loss, matrix = evaluate(model, x, y)
     names = list(datasets.get(dataset).class_names)
-    path = Path(args.model)
-    png = args.confusion or str(path.with_name(path.name.removesuffix(".safetensors") + ".confusion.png"))
-    plots.confusion_plot(np.array(results["confusion_matrix"]), names,
-                         f"{path.name} on {dataset} test: {100 * results['accuracy']:.2f}% correct", png)
-    results = {"model": str(path), "dataset": dataset, "samples": len(y), **results, "confusion_png": png}
+    png = args.confusion or str(beside(args.model, ".confusion.png"))
+    plots.confusion_plot(matrix, names, f"{Path(args.model).name} on {dataset} test: {100 * accuracy:.2f}% correct", png)
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps({"model": args.model, "dataset": dataset, "samples": len(y), "accuracy": accuracy,
+                          "loss": loss, "per_class_accuracy": metrics.per_class_accuracy(matrix).tolist(),
+                          "confusion_matrix": matrix.tolist(), "confusion_png": png}))
         return 0
-    print(f"{path} on the {dataset} test set ({len(y):,} images)")
-    print(f"accuracy {100 * results['accuracy']:.2f}%   loss {results['loss']:.4f}\n")
-    print(metrics.format_confusion(np.array(results["confusion_matrix"]), names))
+    print(f"{args.model} on the {dataset} test set ({len(y):,} images)")
+    print(f"accuracy {100 * accuracy:.2f}%   loss {loss:.4f}\n")
+    print(metrics.format_confusion(matrix, names))
     print(f"\nwrote {png}")
     return 0

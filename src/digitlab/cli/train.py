@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import Sequential, datasets, layers
+from .. import Sequential, datasets
 from .._io import atomic_write_bytes
 from ..callbacks import EpochSnapshot
 from ..errors import DigitlabError
@@ -44,30 +44,24 @@ def add_parser(sub) -> None:
 
 
 def build(args) -> tuple[Sequential, dict]:
-    """A new compiled model and its training settings, from --preset or --layers."""
+    """A new compiled model and its training settings, from --preset or --layers (a recipe of its own)."""
     if args.preset:
         preset = presets.get(args.preset)
         if args.activation or args.optimizer:
             raise DigitlabError("--activation and --optimizer go with --layers; a --preset fixes them")
         preset = dataclasses.replace(preset, augment=preset.augment or args.augment)
-        model = preset.build(seed=args.seed)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size, "preset": preset.name}
     else:
         try:
-            hidden = [int(n) for n in (args.layers or "512").split(",") if n.strip()]
+            hidden = tuple(int(n) for n in (args.layers or "512").split(",") if n.strip())
         except ValueError:
             raise DigitlabError(f"--layers {args.layers!r}: expected sizes separated by commas, like 512,256") from None
         if not hidden or min(hidden) < 1:
             raise DigitlabError(f"--layers {args.layers!r}: expected positive sizes, like 512,256")
-        model = Sequential(name="mlp", seed=args.seed)
-        if args.augment:
-            model.add(layers.Augment(input_shape=(784,)))
-        for i, units in enumerate(hidden):
-            model.add(layers.Dense(units, activation=args.activation or "relu",
-                                   input_shape=(784,) if i == 0 and not args.augment else None))
-        model.add(layers.Dense(10, activation="softmax"))
-        model.compile(optimizer=args.optimizer or "adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        settings = {"epochs": 5, "batch_size": 128}
+        preset = presets.Preset("mlp", "from --layers", hidden, args.optimizer or "adam", epochs=5,
+                                activation=args.activation or "relu", augment=args.augment)
+        settings = {"epochs": preset.epochs, "batch_size": preset.batch_size}
+    model = preset.build(seed=args.seed)
     if args.lr is not None:
         if not args.lr > 0:
             raise DigitlabError(f"--lr {args.lr}: expected a learning rate > 0")
@@ -75,12 +69,10 @@ def build(args) -> tuple[Sequential, dict]:
     return model, settings
 
 
-def history_path(out: Path) -> Path:
-    return out.with_name(out.name.removesuffix(".safetensors") + ".history.json")
-
-
-def checkpoint_path(out: Path) -> Path:
-    return out.with_name(out.name.removesuffix(".safetensors") + ".checkpoint.safetensors")
+def beside(model_file: str | Path, suffix: str) -> Path:
+    """A file next to a model file: m.safetensors -> m<suffix> (".history.json", ".confusion.png", ...)."""
+    model_file = Path(model_file)
+    return model_file.with_name(model_file.name.removesuffix(".safetensors") + suffix)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,15 +104,16 @@ def run(args: argparse.Namespace) -> int:
                   verbose=args.verbose, validation_data=(xt, yt), callbacks=[snapshot])
     except KeyboardInterrupt:
         completed = snapshot.restore()
-        checkpoint = checkpoint_path(out)
+        checkpoint = beside(out, ".checkpoint.safetensors")
         model.save(checkpoint)
         print(f"\ninterrupted: saved the model as of epoch {completed}/{settings['epochs']} to {checkpoint}\n"
               f"continue with: digitlab train --resume {checkpoint} --out {out}", file=sys.stderr)
         return 130
     model.save(out)
     history = {"epochs": model.history.epoch, **model.history.history, "train": settings}
-    atomic_write_bytes(history_path(out), (json.dumps(history, indent=1) + "\n").encode())
+    history_file = beside(out, ".history.json")
+    atomic_write_bytes(history_file, (json.dumps(history, indent=1) + "\n").encode())
     loss, accuracy = model.evaluate(xt, yt)
     print(f"test accuracy {100 * accuracy:.2f}%, loss {loss:.4f}")
-    print(f"wrote {out} and {history_path(out)}")
+    print(f"wrote {out} and {history_file}")
     return 0

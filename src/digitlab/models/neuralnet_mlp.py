@@ -124,27 +124,32 @@ class NeuralNetMLP:
             layers.Dense(n_output, activation="sigmoid", kernel_regularizer=regularizer),
         ], name="neuralnet_mlp", dtype=dtype)
         self.model.build()
-        self.w1, self.w2 = self._initialize_weights()
+        self._initialize_weights()
         self.model.rng = _BookShuffle(self.random)  # the same stream, after the weights, as in the book
         optimizer = optimizers.SGD(eta, momentum=alpha) if corrected else BookMomentum(eta, alpha)
         self.model.compile(optimizer=optimizer, loss="logistic")
         self.eta_ = eta
         self.cost_: list[float] = []
 
-    def _initialize_weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """The book's uniform(-1, 1) weights, bias in column 0: w1 (hidden, features + 1), w2 (output, hidden + 1)."""
+    def _initialize_weights(self) -> None:
+        """The book's uniform(-1, 1) weights, drawn in its layout (bias in column 0), put into the Dense layers."""
         w1 = self.random.uniform(-1.0, 1.0, size=self.n_hidden * (self.n_features + 1))
         w1 = w1.reshape(self.n_hidden, self.n_features + 1)
         w2 = self.random.uniform(-1.0, 1.0, size=self.n_output * (self.n_hidden + 1))
         w2 = w2.reshape(self.n_output, self.n_hidden + 1)
         self.model.set_weights([w1[:, 1:].T, w1[:, 0], w2[:, 1:].T, w2[:, 0]])
-        return w1, w2
 
     @property
-    def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """Current (w1, w2) in the book's layout: (hidden, features + 1) and (output, hidden + 1), bias first."""
-        k1, b1, k2, b2 = self.model.params
-        return np.column_stack([b1, k1.T]), np.column_stack([b2, k2.T])
+    def w1(self) -> np.ndarray:
+        """Current input-to-hidden weights in the book's layout: (hidden, features + 1), bias in column 0."""
+        kernel, bias = self.model.layers[0].params.values()
+        return np.column_stack([bias, kernel.T])
+
+    @property
+    def w2(self) -> np.ndarray:
+        """Current hidden-to-output weights in the book's layout: (output, hidden + 1), bias in column 0."""
+        kernel, bias = self.model.layers[1].params.values()
+        return np.column_stack([bias, kernel.T])
 
     def fit(self, X, y, print_progress: bool = False) -> "NeuralNetMLP":
         """Train for ``epochs`` epochs of ``minibatches`` minibatches; ``cost_`` gets one cost per minibatch."""
@@ -154,7 +159,6 @@ class NeuralNetMLP:
         history = self.model.fit(X, np.asarray(y), batch_size=math.ceil(len(X) / self.minibatches), epochs=self.epochs,
                                  verbose=0, shuffle=self.shuffle, callbacks=[_EpochLearningRate(self, print_progress)])
         self.cost_ = history.history.get("batch_loss", [])
-        self.w1, self.w2 = self.weights
         return self
 
     def predict_proba(self, X) -> np.ndarray:

@@ -18,17 +18,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import io
 import json
 import os
 from pathlib import Path
 
-import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
-from PIL import Image
 
 from .. import __version__, predict, preprocess
 
@@ -181,10 +178,5 @@ def _predict(model, data: bytes) -> Prediction:
     except preprocess.ImageError as e:
         raise Refused(422, str(e)) from None
     p = predict.predict_digits(model, digit[None])[0]
-    return Prediction(label=int(p.argmax()), probabilities=[float(v) for v in p], preprocessed=_png_data_url(digit))
-
-
-def _png_data_url(digit: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray((np.clip(digit, 0, 1) * 255).round().astype(np.uint8), "L").save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    preview = "data:image/png;base64," + base64.b64encode(preprocess.to_png(digit)).decode()
+    return Prediction(label=int(p.argmax()), probabilities=[float(v) for v in p], preprocessed=preview)
