@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.photos
 
-from digitlab import predict, preprocess  # noqa: E402
+from digitlab.vision import predict, preprocess  # noqa: E402
 from digitlab.datasets import mnist  # noqa: E402
 from tests import photos  # noqa: E402
 

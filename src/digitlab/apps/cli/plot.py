@@ -1,0 +1,54 @@
+"""``digitlab plot``: training curves from a history JSON written by ``digitlab train``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import DigitlabError
+from .. import plots
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("plot", help="cost and accuracy curves from a training history (.history.json)",
+                       description="Write seed 000's two cost plots (per minibatch, and averaged per epoch) and "
+                                   "train/validation accuracy per epoch (seed 003) as PNG files.")
+    p.add_argument("history", help="a .history.json file from digitlab train")
+    p.add_argument("--out", metavar="DIR", help="directory for the PNGs (default: next to the history file)")
+    p.set_defaults(run=run)
+
+
+def read_history(path: Path) -> dict:
+    try:
+        history = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DigitlabError(f"{path}: no such history file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DigitlabError(f"{path}: not valid JSON ({e}); expected a .history.json from digitlab train") from None
+    if not isinstance(history, dict) or not isinstance(history.get("batch_loss"), list) or not history.get("loss"):
+        raise DigitlabError(f"{path}: no 'batch_loss' and 'loss' lists; expected a .history.json from digitlab train")
+    return history
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.history)
+    history = read_history(path)
+    out = Path(args.out) if args.out else path.parent
+    out.mkdir(parents=True, exist_ok=True)
+    stem = path.name.removesuffix(".json").removesuffix(".history")
+    batch = np.asarray(history["batch_loss"], dtype=float)
+    epochs = len(history["loss"])
+    per_epoch = [chunk.mean() for chunk in np.array_split(batch, epochs)] if len(batch) >= epochs else history["loss"]
+    written = [out / f"{stem}.cost_per_batch.png", out / f"{stem}.cost_per_epoch.png"]
+    plots.line_plot({"cost": batch}, f"{stem}: cost of every minibatch", "minibatch", "cost", written[0])
+    plots.line_plot({"cost": per_epoch}, f"{stem}: cost averaged over each epoch", "epoch", "cost", written[1])
+    accuracy = {k: history[v] for k, v in (("train", "accuracy"), ("validation", "val_accuracy")) if history.get(v)}
+    if accuracy:
+        written.append(out / f"{stem}.accuracy.png")
+        plots.line_plot(accuracy, f"{stem}: accuracy per epoch", "epoch", "accuracy", written[-1], ylim=(0, 1))
+    for w in written:
+        print(f"wrote {w}")
+    return 0

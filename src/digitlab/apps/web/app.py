@@ -1,0 +1,183 @@
+"""The web app: a page to draw a digit on, and a JSON API that reads it (FastAPI).
+
+    GET  /              the drawing page (static files shipped in the package, no CDN)
+    POST /api/predict   a PNG or JPEG, as a multipart upload ("file"), a JSON body
+                        {"image": "data:image/png;base64,..."} or a raw image/png or image/jpeg body
+                        -> {"label", "probabilities", "preprocessed": PNG data URL of the 28x28 input}
+    GET  /healthz       {"status": "ok", "model": ...}
+    GET  /docs          the OpenAPI documentation FastAPI generates
+
+Every refusal is a JSON ``{"error": "..."}`` with its status: 413 (too many bytes or
+pixels), 415 (not PNG or JPEG), 422 (undecodable, blank, malformed), 503 (busy).
+The model is loaded once, when the app is created. Preprocessing is the same
+``to_mnist`` as ``digitlab predict``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import os
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from ... import __version__
+from ...vision import predict, preprocess
+
+STATIC = Path(__file__).parent / "static"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # 413 above this
+MAX_PIXELS = 25_000_000              # 413 above this (a 25-megapixel photo is allowed)
+MAX_CONCURRENT = 32                  # requests in progress per server process; more wait ...
+QUEUE_TIMEOUT = 2.0                  # ... this many seconds, then 503 (so memory stays bounded)
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg"}
+
+
+class Prediction(BaseModel):
+    label: int = Field(ge=0, le=9, description="the digit read")
+    probabilities: list[float] = Field(min_length=10, max_length=10, description="one per digit 0-9")
+    preprocessed: str = Field(description="the 28x28 image the model saw, as a PNG data URL")
+
+
+class Error(BaseModel):
+    error: str
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+
+
+def _error_responses() -> dict:
+    why = {413: "upload or image too large", 415: "not a PNG or JPEG", 422: "undecodable, blank or malformed input",
+           503: "too many requests being read at once; retry"}
+    return {code: {"model": Error, "description": text} for code, text in why.items()}
+
+
+_REQUEST_BODY = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                       "properties": {"file": {"type": "string", "format": "binary"}}}},
+    "application/json": {"schema": {"type": "object", "required": ["image"],
+                                    "properties": {"image": {"type": "string",
+                                                             "description": "data:image/png;base64,... (or jpeg)"}}}},
+    "image/png": {"schema": {"type": "string", "format": "binary"}},
+    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+}}}
+
+
+def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
+    """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model)."""
+    model_path = model_path or os.environ.get("DIGITLAB_MODEL") or None
+    app = FastAPI(title="digitlab", version=__version__,
+                  description="Draw or upload a handwritten digit; digitlab reads it the way MNIST was made.")
+    app.state.model = predict.load(model_path)  # once, here: every request shares it
+    app.state.model_name = Path(model_path).name if model_path else "default"
+    app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> dict:
+        return {"status": "ok", "model": request.app.state.model_name, "version": __version__}
+
+    @app.post("/api/predict", response_model=Prediction, responses=_error_responses(), openapi_extra=_REQUEST_BODY)
+    async def api_predict(request: Request) -> Prediction:
+        """Read the digit in one image: multipart ``file``, JSON ``image`` data URL, or a raw PNG/JPEG body."""
+        slots: asyncio.Semaphore = request.app.state.slots
+        try:
+            await asyncio.wait_for(slots.acquire(), QUEUE_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise Refused(503, f"busy: {MAX_CONCURRENT} requests in progress; retry shortly") from None
+        try:
+            data = await _image_bytes(request)
+            # The ~3 ms of work runs here, on the event loop: one image at a time per process, processes
+            # in parallel (serve --workers). Handed to a thread, it contends with the loop for the GIL,
+            # which multiplied the p99 latency several times over under load (benchmarks/serve_load.py).
+            return _predict(request.app.state.model, data)
+        finally:
+            slots.release()
+
+    return app
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused (413) as soon as it passes MAX_UPLOAD_BYTES."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise Refused(413, f"upload of {int(declared):,} bytes; expected at most {MAX_UPLOAD_BYTES:,}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_UPLOAD_BYTES:
+            raise Refused(413, f"upload over {MAX_UPLOAD_BYTES:,} bytes; expected at most {MAX_UPLOAD_BYTES:,}")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # so request.form() can parse what was already read
+    return body
+
+
+async def _image_bytes(request: Request) -> bytes:
+    """The uploaded image's bytes, whichever way it came; 415 or 422 when it cannot be one."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await _read_body(request)
+    if kind == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=4, max_part_size=MAX_UPLOAD_BYTES)
+        except Exception as e:  # python-multipart's errors for a malformed body
+            raise Refused(422, f"malformed multipart body ({type(e).__name__}); expected a form with a 'file' part") from None
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Refused(422, "the form has no 'file' part with an image")
+        part_type = (upload.content_type or "").split(";")[0].strip().lower()
+        if part_type not in IMAGE_TYPES and part_type not in ("", "application/octet-stream"):
+            raise Refused(415, f"uploaded file is {part_type}; expected image/png or image/jpeg")
+        return await upload.read()
+    if kind == "application/json":
+        try:
+            url = json.loads(body)["image"]
+        except (ValueError, KeyError, TypeError):
+            raise Refused(422, 'expected a JSON object {"image": "data:image/png;base64,..."}') from None
+        return _from_data_url(url)
+    if kind in IMAGE_TYPES:
+        return body
+    raise Refused(415, f"content type {kind or 'missing'}; expected multipart/form-data, application/json, "
+                       "image/png or image/jpeg")
+
+
+def _from_data_url(url) -> bytes:
+    if not isinstance(url, str) or not url.startswith("data:"):
+        raise Refused(422, "'image' must be a data URL: data:image/png;base64,...")
+    header, _, payload = url.partition(",")
+    mime = header[5:].split(";")[0].strip().lower()
+    if mime not in IMAGE_TYPES:
+        raise Refused(415, f"data URL of type {mime or 'missing'}; expected image/png or image/jpeg")
+    if not header.endswith(";base64"):
+        raise Refused(422, "data URL must be base64-encoded (data:image/png;base64,...)")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise Refused(422, "data URL payload is not valid base64") from None
+
+
+def _predict(model, data: bytes) -> Prediction:
+    try:
+        digit = preprocess.to_mnist(data, "upload", max_pixels=MAX_PIXELS)
+    except preprocess.ImageTooLargeError as e:
+        raise Refused(413, str(e)) from None
+    except preprocess.ImageError as e:
+        raise Refused(422, str(e)) from None
+    p = predict.predict_digits(model, digit[None])[0]
+    preview = "data:image/png;base64," + base64.b64encode(preprocess.to_png(digit)).decode()
+    return Prediction(label=int(p.argmax()), probabilities=[float(v) for v in p], preprocessed=preview)

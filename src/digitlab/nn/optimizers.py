@@ -1,0 +1,165 @@
+"""Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam.
+
+The base class owns the learning rate, the step counter and the per-parameter
+state; each subclass supplies only ``slots`` (the state it keeps per parameter)
+and ``update`` (its rule, applied in place). Defaults and formulas are Keras's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import resolve
+from ..errors import InvalidValueError
+
+_BLOCK_SIZE = 1 << 17  # elements: a block of a parameter, its gradient and state (~2 MB) stays in L2 cache
+
+
+def _blocks(p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]):
+    """Split a large parameter (with its gradient and state) into row blocks.
+
+    Update rules make several element-wise passes; doing them block by block
+    keeps the data in cache between passes instead of streaming the whole
+    array from memory each time (about 1.5x faster for a 784x512 kernel).
+    Yields (p, g, state) views.
+    """
+    rows = max(1, _BLOCK_SIZE // max(1, p[0].size)) if p.ndim else 1
+    if p.ndim == 0 or rows >= p.shape[0]:
+        yield p, g, state
+        return
+    for a in range(0, p.shape[0], rows):
+        yield p[a:a + rows], g[a:a + rows], {k: v[a:a + rows] for k, v in state.items()}
+
+
+class Optimizer:
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0):
+        if not learning_rate > 0:
+            raise InvalidValueError(f"invalid learning rate: {learning_rate} (expected > 0)")
+        if decay < 0:
+            raise InvalidValueError(f"invalid decay: {decay} (expected >= 0)")
+        self.learning_rate = float(learning_rate)
+        self.decay = float(decay)
+        self.iterations = 0
+        self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
+
+    def current_learning_rate(self) -> float:
+        """Time-based decay, as Keras 2: lr / (1 + decay * iterations)."""
+        return self.learning_rate / (1.0 + self.decay * self.iterations)
+
+    def build(self, params: list[np.ndarray]) -> None:
+        self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
+
+    def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Update every parameter in place from its gradient."""
+        if len(self.state) != len(params):
+            self.build(params)
+        lr = self.current_learning_rate()
+        self.iterations += 1
+        for p, g, s in zip(params, grads, self.state):
+            for block in _blocks(p, g, s):
+                self.update(*block, lr)
+
+    def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {"learning_rate": self.learning_rate, "decay": self.decay}
+
+
+class SGD(Optimizer):
+    """v = momentum * v - lr * g;  w += v  (Nesterov: w += momentum * v - lr * g)."""
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False, decay: float = 0.0):
+        super().__init__(learning_rate, decay)
+        if not 0 <= momentum <= 1:
+            raise InvalidValueError(f"invalid momentum: {momentum} (expected 0 <= momentum <= 1)")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.slots = ("momentum",) if momentum else ()
+
+    def update(self, p, g, state, lr):
+        if not self.momentum:
+            p -= lr * g
+            return
+        v = state["momentum"]
+        v *= self.momentum
+        v -= lr * g
+        if self.nesterov:
+            p += self.momentum * v - lr * g
+        else:
+            p += v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """v = rho * v + (1 - rho) * g**2;  w -= lr * g / sqrt(v + eps)."""
+
+    slots = ("velocity",)
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7, decay: float = 0.0):
+        super().__init__(learning_rate, decay)
+        if not 0 <= rho < 1:
+            raise InvalidValueError(f"invalid rho: {rho} (expected 0 <= rho < 1)")
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def update(self, p, g, state, lr):
+        v = state["velocity"]
+        buf = np.square(g)
+        buf -= v  # v += (1 - rho) * (g**2 - v): the same average in fewer passes over memory
+        buf *= 1 - self.rho
+        v += buf
+        np.add(v, self.epsilon, out=buf)
+        np.sqrt(buf, out=buf)
+        np.divide(g, buf, out=buf)
+        buf *= lr
+        p -= buf
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """m, v: moving averages of g and g**2;  w -= lr_t * m / (sqrt(v) + eps),
+    with lr_t = lr * sqrt(1 - beta2**t) / (1 - beta1**t)."""
+
+    slots = ("m", "v")
+
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, decay: float = 0.0):
+        super().__init__(learning_rate, decay)
+        for name, b in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not 0 <= b < 1:
+                raise InvalidValueError(f"invalid {name}: {b} (expected 0 <= {name} < 1)")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def update(self, p, g, state, lr):
+        t = self.iterations  # already counts this step
+        lr_t = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        m, v = state["m"], state["v"]
+        buf = g - m
+        buf *= 1 - self.beta_1
+        m += buf
+        np.square(g, out=buf)
+        buf -= v
+        buf *= 1 - self.beta_2
+        v += buf
+        np.sqrt(v, out=buf)
+        buf += self.epsilon
+        np.divide(m, buf, out=buf)
+        buf *= lr_t
+        p -= buf
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+
+
+def get(spec) -> Optimizer:
+    """An Optimizer from a name ("adam"), an instance, or a saved ``{"class_name", "config"}`` dict."""
+    return resolve(spec.lower() if isinstance(spec, str) else spec, "optimizer", Optimizer, OPTIMIZERS,
+                   {cls.__name__: cls for cls in OPTIMIZERS.values()})

@@ -1,0 +1,200 @@
+"""Run each tutorial's system as the tutorial does and put its reported number beside ours.
+
+Every runner takes ``quick`` (a CI-sized run, said so in the row) and returns a
+``Result``; ``run`` times them and ``format_table`` prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .. import datasets
+from .._io import atomic_write_bytes
+from ..datasets import mnist
+from ..errors import InvalidValueError
+
+
+@dataclass
+class Result:
+    system: str
+    seed: str                       # what the seed reports
+    original: str                   # the book's or original number, where it differs ("" if not)
+    ours: str
+    seconds: float = 0.0
+    values: dict = field(default_factory=dict)  # the measured numbers behind "ours", for the JSON
+    note: str = ""
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
+    from .neuralnet_mlp import NeuralNetMLP
+
+    (x, y), (xt, yt) = datasets.load_flat("mnist", scale=False)  # raw 0-255 pixels, as the book feeds them
+    epochs = 10 if quick else 1000
+    start = time.perf_counter()
+    mlp = NeuralNetMLP(epochs=epochs).fit(x, y)
+    seconds = time.perf_counter() - start
+    train, test = float(np.mean(mlp.predict(x) == y)), float(np.mean(mlp.predict(xt) == yt))
+    log(f"raschka-mlp: {epochs} epochs in {seconds:.1f} s; train {_pct(train)}, test {_pct(test)}")
+    return Result("raschka-mlp", "train 97.80%, test 95.97%", "book: 97.59% / 95.62% (errata; first print 97.84% / 96.18%)",
+                  f"train {_pct(train)}, test {_pct(test)}", seconds,
+                  {"train_accuracy": train, "test_accuracy": test, "epochs": epochs, "fit_seconds": seconds},
+                  f"quick: {epochs} of the seed's 1000 epochs" if quick else "")
+
+
+def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_) -> Result:
+    from .legacy_pickle import book_network, load_pickled_weights
+
+    if weights is None:
+        return Result("dlfs-pretrained", "0.9352", "", "skipped", note="needs the book's sample_weight.pkl: --weights PATH")
+    model = book_network(load_pickled_weights(weights))
+    _, (x, t) = mnist.load_mnist(normalize=True)
+    batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
+    single = float(np.mean([model.predict(x[i:i + 1]).argmax() == t[i] for i in range(len(x))]))
+    log(f"dlfs-pretrained: accuracy {single:.4f} one at a time, {batched:.4f} with batch_size=100")
+    return Result("dlfs-pretrained", "0.9352", "", f"{single:.4f} (batch 100: {batched:.4f})",
+                  values={"accuracy_one_at_a_time": single, "accuracy_batch_100": batched})
+
+
+def two_layer_net(quick: bool, log: Callable, gradient: str = "backprop", iters: int | None = None, **_) -> Result:
+    from .two_layer_net import TwoLayerNet, train
+
+    if gradient not in ("backprop", "numerical"):
+        raise InvalidValueError(f"gradient must be 'backprop' or 'numerical', got {gradient!r}")
+
+    (x, t), (xt, tt) = mnist.load_mnist(normalize=True)
+    if iters is None:
+        iters = (1000 if quick else 10_000) if gradient == "backprop" else (3 if quick else 20)
+    net = TwoLayerNet(784, 50, 10, seed=0)
+    start = time.perf_counter()
+    history = train(net, x, t, xt, tt, iters=iters, gradient=gradient, log=log)
+    seconds = time.perf_counter() - start
+    speed = gradient_speed(TwoLayerNet(784, 50, 10, seed=0), x, t, quick, log,
+                           **{gradient: history["seconds_per_iter"]})
+    test = history["test_acc"][-1]
+    ours = f"test {_pct(test)} after {iters:,} iterations ({gradient})"
+    speedup = speed["naive"] / speed["numerical"]
+    note = (f"gradient s/iter: backprop {speed['backprop']:.2g}, numerical {speed['numerical']:.3g}, "
+            f"book's loop {speed['naive']:.3g} ({speed['naive_measured_on']}); numerical is {speedup:.0f}x the book's loop")
+    return Result("two-layer-net", "test 85.88% after 10,000 numerical iterations (50 hours)",
+                  "book (backprop, sigmoid): about 94.7%", ours, seconds,
+                  {"test_accuracy": test, "train_accuracy": history["train_acc"][-1], "iterations": iters,
+                   "gradient": gradient, "seconds_per_iteration": speed, "numerical_speedup_over_naive": speedup}, note)
+
+
+def gradient_speed(net, x, t, quick: bool, log: Callable, batch_size: int = 100, **known: float) -> dict:
+    """Seconds per gradient of one batch: backprop, local numerical, and the book's loop.
+
+    The book's loop takes ~40,000 x 2 forward passes; a quick run times it on
+    2,000 of the weights and scales by the count (said in the result).
+    """
+    from ..nn.gradcheck import numerical_gradient as central_differences
+    from .two_layer_net import H
+
+    m = np.random.default_rng(1).choice(len(x), batch_size)
+    xb, tb = x[m], t[m]
+
+    def seconds(f, repeat):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            f()
+        return (time.perf_counter() - start) / repeat
+
+    out = {"backprop": known.get("backprop") or seconds(lambda: net.gradient(xb, tb), 50),
+           "numerical": known.get("numerical") or seconds(lambda: net.numerical_gradient(xb, tb), 2)}
+    total = sum(p.size for p in net.params.values())
+    if quick:
+        block = net.params["W1"][:40]  # a view: perturbing it perturbs the network
+        per_weight = seconds(lambda: central_differences(net.loss_function(xb, tb), block, eps=H), 1) / block.size
+        out["naive"], out["naive_measured_on"] = per_weight * total, f"timed on {block.size:,} of {total:,} weights"
+    else:
+        out["naive"], out["naive_measured_on"] = seconds(lambda: net.numerical_gradient_naive(xb, tb), 1), "all weights"
+    log(f"two-layer-net: s/iteration backprop {out['backprop']:.2g}, numerical {out['numerical']:.3g}, "
+        f"book's loop {out['naive']:.3g} ({out['naive_measured_on']})")
+    return out
+
+
+def keras(name: str, epochs: int | None = None) -> Callable:
+    def runner(quick: bool, log: Callable, seeds: int = 1, **_) -> Result:
+        from . import presets
+
+        preset = presets.get(name)
+        (x, y), (xt, yt) = datasets.load_flat("mnist")
+        n = 1 if quick else (epochs or preset.epochs)
+        start = time.perf_counter()
+        runs = []
+        for seed in range(max(1, seeds)):  # seed 0 is the reported run; more seeds show the spread
+            model = preset.build(seed=seed)
+            runs.append(model.fit(x, y, batch_size=preset.batch_size, epochs=n, verbose=0,
+                                  validation_data=(xt, yt)).history)
+        seconds = time.perf_counter() - start
+        h = runs[0]
+        best = int(np.argmin(h["val_loss"]))
+        log(f"{name}: {n} epochs in {seconds:.1f} s; test accuracy {_pct(h['val_accuracy'][-1])}")
+        values = {"epochs": n, "test_accuracy": h["val_accuracy"][-1], "test_loss": h["val_loss"][-1],
+                  "train_accuracy": h["accuracy"][-1], "history": h}
+        ours = f"test {_pct(h['val_accuracy'][-1])}, train {_pct(h['accuracy'][-1])}"
+        finals = [r["val_accuracy"][-1] for r in runs]
+        if len(runs) > 1:
+            values["test_accuracy_per_seed"] = finals
+            ours += f"; {len(runs)} seeds: mean {_pct(np.mean(finals))}, sd {100 * np.std(finals):.2f}"
+        note = f"quick: 1 of {epochs or preset.epochs} epochs" if quick else (
+            f"test loss lowest at epoch {best + 1} ({h['val_loss'][best]:.4f}), {h['val_loss'][-1]:.4f} at the end; "
+            f"best test accuracy {_pct(max(h['val_accuracy']))}")
+        seed, original = {"keras-512": ("97.93%", "book's notebook: 97.77%"),
+                          "keras-512-256": ("no figure; 50 epochs said to beat 10", "")}[name]
+        return Result(f"{name} ({n} epoch{'s' if n > 1 else ''})", seed, original, ours, seconds, values, note)
+    return runner
+
+
+# name -> its runs, each (runner, also in --quick)
+SYSTEMS: dict[str, list[tuple[Callable, bool]]] = {
+    "raschka-mlp": [(raschka_mlp, True)],
+    "dlfs-pretrained": [(dlfs_pretrained, True)],
+    "two-layer-net": [(two_layer_net, True)],
+    "keras-512": [(keras("keras-512"), True)],
+    "keras-512-256": [(keras("keras-512-256"), True), (keras("keras-512-256", epochs=50), False)],
+}
+
+
+def run(names: list[str], quick: bool = False, log: Callable = print, **options) -> list[Result]:
+    """Run the named systems ("all" for every one), in order; options go to the runners that take them."""
+    if "all" in names:
+        names = list(SYSTEMS)
+    for name in names:
+        if name not in SYSTEMS:
+            raise InvalidValueError(f"unknown system {name!r} (expected one of: {', '.join(SYSTEMS)}, all)")
+    results = []
+    for name in dict.fromkeys(names):
+        for runner, in_quick in SYSTEMS[name]:
+            if quick and not in_quick:
+                continue
+            start = time.perf_counter()
+            result = runner(quick, log, **options)
+            result.seconds = result.seconds or time.perf_counter() - start
+            results.append(result)
+    return results
+
+
+def format_table(results: list[Result]) -> str:
+    rows = [("system", "seed reports", "book / original", "ours", "time")]
+    rows += [(r.system, r.seed, r.original or "-", r.ours, f"{r.seconds:.1f} s") for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    notes = [f"  {r.system}: {r.note}" for r in results if r.note]
+    return "\n".join(lines + (["", "notes:", *notes] if notes else []))
+
+
+def write_json(results: list[Result], path: str | Path, quick: bool) -> None:
+    doc = {"quick": quick, "results": [asdict(r) for r in results]}
+    atomic_write_bytes(Path(path), (json.dumps(doc, indent=2) + "\n").encode())

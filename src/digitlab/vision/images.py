@@ -1,0 +1,121 @@
+"""Reading images: any file Pillow reads, bytes, a PIL image or an array -> grey levels in [0, 1].
+
+``load_grey`` takes the first frame, applies the EXIF orientation, lays
+transparency on a background that contrasts with the ink, scales 16-bit levels,
+and shrinks the image to at most ``WORK_SIZE`` pixels a side. Errors name the
+file and what was wrong: ``ImageError``, ``ImageTooLargeError``.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..errors import DigitlabError
+
+MAX_PIXELS = 40_000_000   # larger images are refused (a 40-megapixel photo is allowed)
+WORK_SIZE = 160           # longest side the ink is found at (a digit a fifth of the photo is still ~32 px)
+
+
+class ImageError(DigitlabError, ValueError):
+    """A file that is not a readable image, or one too large to read."""
+
+
+class BlankImageError(ImageError):
+    """An image with no ink to read."""
+
+
+class ImageTooLargeError(ImageError):
+    """An image with more pixels than allowed (or a decompression bomb)."""
+
+
+def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """(H, W) float32 grey levels in [0, 1], at most WORK_SIZE pixels a side."""
+    if isinstance(image, np.ndarray):
+        return _shrink(_array_grey(image, name))
+    img = _open(image, name, max_pixels) if not isinstance(image, Image.Image) else image
+    try:
+        img.seek(0)
+        img = ImageOps.exif_transpose(img)
+        if img.format == "JPEG" and img.mode in ("L", "RGB"):
+            img.draft("L", (WORK_SIZE, WORK_SIZE))  # decode straight to grey, at 1/2, 1/4 or 1/8 scale if large
+        if img.mode in ("RGBA", "LA") and img.getchannel("A").getextrema()[0] == 255:
+            img = img.convert(img.mode[:-1])  # an opaque canvas: its alpha channel says nothing
+        if img.mode in ("L", "RGB", "CMYK", "YCbCr"):  # no transparency: shrink in 8 bits, it is faster
+            img = img.convert("L")
+            if max(img.size) > WORK_SIZE:
+                img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)
+        grey = _pil_grey(img)
+    except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
+        raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
+    return _shrink(grey)
+
+
+def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(source)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageTooLargeError(f"{name}: refused, too many pixels ({e}); expected at most {max_pixels:,}") from None
+    except Exception as e:  # UnidentifiedImageError, or whatever a malformed header makes a plugin raise
+        if isinstance(e, OSError) and e.errno is not None:  # the file itself could not be read: missing, ...
+            raise
+        raise ImageError(f"{name}: not an image Pillow can read ({type(e).__name__}); expected PNG, JPEG, BMP, GIF, "
+                         "TIFF or WebP") from None
+    if img.width * img.height > max_pixels:
+        raise ImageTooLargeError(f"{name}: refused, {img.width} x {img.height} is {img.width * img.height:,} pixels; "
+                                 f"expected at most {max_pixels:,}")
+    if img.width == 0 or img.height == 0:
+        raise ImageError(f"{name}: the image is empty ({img.width} x {img.height})")
+    return img
+
+
+def _pil_grey(img: Image.Image) -> np.ndarray:
+    """Grey levels in [0, 1] from any mode; transparency laid on a background that contrasts with the ink."""
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img, dtype=np.float32)
+        top = 65535.0 if a.max() > 255 else 255.0
+        return np.clip(a / top, 0, 1)
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+        grey = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
+        if alpha.min() < 0.99:  # strokes on a transparent background: lay them on the opposite shade
+            opaque = alpha > 0.5
+            ink_is_dark = grey[opaque].mean() < 0.5 if opaque.any() else True
+            background = 1.0 if ink_is_dark else 0.0
+            return alpha * grey + (1 - alpha) * background
+        return grey
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255
+
+
+def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
+    a = np.asarray(a)
+    if a.ndim == 3 and a.shape[2] in (3, 4):
+        a = a[..., :3].mean(axis=2)
+    if a.ndim != 2 or a.size == 0:
+        raise ImageError(f"{name}: an array image must be (H, W) or (H, W, 3), got shape {a.shape}")
+    a = a.astype(np.float32)
+    return a / 255 if a.max() > 1 else a
+
+
+def _work_size(w: int, h: int) -> tuple[int, int]:
+    """(width, height) scaled so the longer side is WORK_SIZE."""
+    scale = WORK_SIZE / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _shrink(grey: np.ndarray) -> np.ndarray:
+    """Float grey levels (H, W) averaged down to at most WORK_SIZE a side."""
+    h, w = grey.shape
+    if max(h, w) <= WORK_SIZE:
+        return grey
+    return np.asarray(Image.fromarray(grey, "F").resize(_work_size(w, h), Image.Resampling.BOX), dtype=np.float32)

@@ -1,0 +1,147 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from digitlab.vision import preprocess
+from digitlab.vision.preprocess import BlankImageError, ImageError, to_mnist
+
+
+def paper_photo(digit: np.ndarray, size=(300, 240), at=(60, 40), scale=6, dark_on_light=True, light=None, rng=None):
+    """A grey photo (H, W) uint8 of an MNIST digit enlarged ``scale`` times, placed at ``at``."""
+    big = np.asarray(Image.fromarray(digit).resize((28 * scale, 28 * scale), Image.Resampling.BICUBIC), float) / 255
+    ink = np.zeros(size)
+    ink[at[0]:at[0] + big.shape[0], at[1]:at[1] + big.shape[1]] = big.clip(0, 1)
+    img = 0.9 * (1 - ink) + 0.1 * ink if dark_on_light else 0.1 + 0.8 * ink
+    if light is not None:
+        img *= light
+    if rng is not None:
+        img += rng.normal(0, 0.02, img.shape)
+    return (img.clip(0, 1) * 255).astype(np.uint8)
+
+
+def png(array_or_image, **save) -> bytes:
+    img = array_or_image if isinstance(array_or_image, Image.Image) else Image.fromarray(array_or_image)
+    buf = io.BytesIO()
+    img.save(buf, format=save.pop("format", "PNG"), **save)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_data):
+    _, (x, y) = mnist_data
+    return x, y
+
+
+def similarity(a, b) -> float:
+    """Correlation of the two digits seen slightly out of focus, so a one-pixel shift of a thin stroke
+    (rounding of the centre of mass) does not count as a different shape."""
+    a, b = (ndimage.gaussian_filter(np.asarray(v, float), 1.0) for v in (a, b))
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_mnist_digits_come_through_nearly_unchanged(digits):
+    x, _ = digits
+    scores = [similarity(to_mnist(x[i]), x[i] / 255) for i in range(300)]
+    assert np.median(scores) > 0.95 and np.mean(np.array(scores) > 0.85) > 0.95
+
+
+def test_output_is_mnist_shaped_centred_and_20_px(digits):
+    x, _ = digits
+    out = to_mnist(png(paper_photo(x[0])))
+    assert out.shape == (28, 28) and out.dtype == np.float32 and out.min() == 0 and out.max() == 1
+    rows, cols = np.flatnonzero(out.any(1)), np.flatnonzero(out.any(0))
+    assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (20, 21, 22)  # 20 px plus anti-aliased edge
+    yy, xx = np.mgrid[:28, :28]
+    assert abs((out * yy).sum() / out.sum() - 14) <= 0.5 and abs((out * xx).sum() / out.sum() - 14) <= 0.5
+
+
+def test_a_tall_one_keeps_its_aspect_ratio():
+    img = np.full((200, 200), 230, np.uint8)
+    img[30:170, 95:105] = 20
+    out = to_mnist(img)
+    rows, cols = np.flatnonzero(out.any(1)), np.flatnonzero(out.any(0))
+    assert rows[-1] - rows[0] + 1 >= 20 and cols[-1] - cols[0] + 1 <= 4
+
+
+def test_polarity_off_centre_and_scale_do_not_matter(digits):
+    x, _ = digits
+    reference = to_mnist(x[1])
+    for photo in (paper_photo(x[1]), paper_photo(x[1], dark_on_light=False),
+                  paper_photo(x[1], size=(500, 600), at=(300, 380), scale=4)):
+        assert similarity(to_mnist(photo), reference) > 0.9
+
+
+def test_uneven_light_and_noise_add_no_ink(digits):
+    x, _ = digits
+    yy, xx = np.mgrid[0:300, 0:240] / 300
+    light = 1 - 0.45 * xx - 0.3 * ((yy - 0.5) ** 2 + (xx - 0.4) ** 2)
+    clean = to_mnist(paper_photo(x[2]))
+    lit = to_mnist(paper_photo(x[2], light=light, rng=np.random.default_rng(0)))
+    assert similarity(lit, clean) > 0.9
+
+
+def test_dust_specks_are_ignored(digits):
+    x, _ = digits
+    photo = paper_photo(x[3])
+    clean = to_mnist(photo)
+    for y, xx in ((10, 10), (280, 220), (20, 200), (250, 15)):
+        photo[y:y + 3, xx:xx + 3] = 30
+    assert similarity(to_mnist(photo), clean) > 0.97
+
+
+def test_colour_alpha_palette_16_bit_exif_and_frames(digits):
+    x, _ = digits
+    grey = paper_photo(x[4])
+    reference = to_mnist(grey)
+    rgb = Image.fromarray(grey).convert("RGB")
+    ink = 255 - grey  # strokes only, on a transparent background, in black and in white
+    black_on_clear = Image.merge("RGBA", [Image.fromarray(np.zeros_like(grey))] * 3 + [Image.fromarray(ink)])
+    white_on_clear = Image.merge("RGBA", [Image.fromarray(np.full_like(grey, 255))] * 3 + [Image.fromarray(ink)])
+    sixteen = Image.fromarray(grey.astype(np.uint16) * 257)
+    turned = Image.fromarray(np.rot90(grey))  # stored turned; EXIF orientation 8 turns it back
+    exif = turned.getexif()
+    exif[0x0112] = 6
+    frames = [Image.fromarray(grey), Image.fromarray(np.full_like(grey, 128))]
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:])
+    cases = {"rgb": png(rgb), "jpeg": png(rgb, format="JPEG", quality=85), "palette": png(rgb.convert("P", palette=Image.Palette.ADAPTIVE)),
+             "black-on-clear": png(black_on_clear), "white-on-clear": png(white_on_clear), "16-bit": png(sixteen),
+             "exif": png(turned, format="JPEG", exif=exif, quality=95), "gif": gif.getvalue()}
+    for name, data in cases.items():
+        assert similarity(to_mnist(data, name), reference) > 0.9, name
+
+
+def test_blank_and_uniform_images_are_refused_not_guessed():
+    rng = np.random.default_rng(0)
+    for name, img in (("white", np.full((100, 100), 255, np.uint8)), ("black", np.zeros((50, 80), np.uint8)),
+                      ("noise", (128 + rng.normal(0, 8, (200, 200))).clip(0, 255).astype(np.uint8))):
+        with pytest.raises(BlankImageError, match=f"{name}: no ink found"):
+            to_mnist(png(img), name)
+
+
+def test_unreadable_truncated_and_huge_images(tmp_path, digits):
+    x, _ = digits
+    text = tmp_path / "notes.png"
+    text.write_text("hello")
+    with pytest.raises(ImageError, match="notes.png: not an image Pillow can read"):
+        to_mnist(text)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(png(paper_photo(x[5]))[:2000])
+    with pytest.raises(ImageError, match="cut.png: cannot decode the image"):
+        to_mnist(cut)
+    for w, h in ((8000, 6000), (20000, 10000)):  # over the cap, and a decompression bomb by Pillow's measure
+        big = tmp_path / f"big{w}.png"
+        Image.new("1", (w, h)).save(big)
+        with pytest.raises(ImageError, match=f"big{w}.png: refused"):
+            to_mnist(big)
+
+
+def test_save_preview_writes_the_28x28_png(tmp_path, digits):
+    x, _ = digits
+    out = tmp_path / "seen.png"
+    preprocess.save_preview(to_mnist(x[6]), out)
+    img = Image.open(out)
+    assert img.size == (28, 28) and img.mode == "L"
