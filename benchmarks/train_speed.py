@@ -30,7 +30,7 @@ def run_digitlab(train, test, epochs: int, seed: int = 0):
         t = time.perf_counter()
         model.fit(*train, batch_size=128, epochs=epoch + 1, initial_epoch=epoch, verbose=0)
         times.append(time.perf_counter() - t)
-    return times, model.evaluate(*test)[1]
+    return times, model.evaluate(*test, verbose=0)[1]
 
 
 def run_torch(train, test, epochs: int, seed: int = 0):

@@ -19,6 +19,7 @@ ALLOWED = {
     "idx": set(),
     "vision": {"nn"},
     "tutorials": {"nn", "datasets", "idx"},
+    "keras": {"nn", "datasets", "idx"},  # Keras's module names over the engine and the data
     "apps": {"nn", "datasets", "idx", "vision", "tutorials"},
 }
 

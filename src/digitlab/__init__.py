@@ -19,3 +19,13 @@ from .nn import (  # noqa: E402
 
 __all__ = ["__version__", "Sequential", "load_model", "layers", "optimizers", "losses", "activations",
            "initializers", "regularizers", "callbacks", "datasets", "idx", "utils", "DigitlabError"]
+
+_LAZY = {"models", "keras", "nn", "vision", "tutorials", "apps"}  # imported on first use: `digitlab.models.Sequential`
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'digitlab' has no attribute {name!r}")

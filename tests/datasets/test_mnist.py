@@ -84,6 +84,7 @@ def test_explicit_path_missing_file_is_clear(tmp_path):
 
 def test_raw_idx_files_accepted_under_the_gz_name(tmp_path):
     import gzip
+    from pathlib import Path
 
     d = _copy_bundled(tmp_path / "raw")
     f = d / "t10k-labels-idx1-ubyte.gz"
@@ -116,3 +117,32 @@ def test_fashion_mnist_from_debian():
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
+
+
+def test_the_mnist_packages_four_functions():
+    from digitlab.datasets import mnist
+
+    images, labels = mnist.train_images(), mnist.train_labels()
+    assert images.shape == (60000, 28, 28) and images.dtype == np.uint8 and labels.shape == (60000,)
+    assert labels.dtype == np.uint8 and list(labels[:3]) == [5, 0, 4]
+    assert mnist.test_images().shape == (10000, 28, 28) and list(mnist.test_labels()[:3]) == [7, 2, 1]
+
+
+def test_raschkas_loader(tmp_path):
+    import gzip
+    from pathlib import Path
+
+    from digitlab.errors import DataNotFoundError, InvalidValueError
+    from digitlab.tutorials.raschka import load_mnist
+
+    X, y = load_mnist(kind="t10k")  # bundled
+    assert X.shape == (10000, 784) and X.dtype == np.uint8 and y.shape == (10000,) and y[0] == 7
+    bundled = Path(mnist.__file__).parent / "data" / "mnist"
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # unpacked, as the book does
+        (tmp_path / name).write_bytes(gzip.decompress((bundled / f"{name}.gz").read_bytes()))
+    X2, y2 = load_mnist(str(tmp_path), kind="t10k")
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    with pytest.raises(DataNotFoundError, match="train-images-idx3-ubyte: no such file"):
+        load_mnist(tmp_path, kind="train")
+    with pytest.raises(InvalidValueError, match="kind must be 'train' or 't10k'"):
+        load_mnist(tmp_path, kind="test")

@@ -34,8 +34,8 @@ def test_fit_learns_mnist_and_history_has_epoch_and_batch_values(mnist_data):
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=3, batch_size=128, validation_data=(xt, yt), verbose=0)
     h = history.history
-    assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy", "batch_loss"}
-    assert len(h["loss"]) == 3 and len(h["batch_loss"]) == 3 * 16
+    assert set(h) == {"loss", "accuracy", "val_loss", "val_accuracy"}  # as in Keras
+    assert history.epoch == [0, 1, 2] and len(h["loss"]) == 3 and len(history.batch_loss) == 3 * 16
     assert h["loss"][2] < h["loss"][0]
     loss, acc = model.evaluate(xt, yt)
     assert acc > 0.85 and loss == pytest.approx(h["val_loss"][-1], rel=1e-5)
@@ -50,7 +50,7 @@ def test_one_hot_and_integer_labels_train_identically(mnist_data):
     for labels in (y, np.eye(10, dtype=np.float32)[y]):
         model = seed_002_model(seed=1)
         model.compile("adam", "categorical_crossentropy")
-        runs.append(model.fit(x, labels, epochs=1, batch_size=64, verbose=0).history["batch_loss"])
+        runs.append(model.fit(x, labels, epochs=1, batch_size=64, verbose=0).batch_loss)
     assert runs[0] == runs[1]
 
 
@@ -82,7 +82,7 @@ def test_validation_split_uses_the_last_part(mnist_data):
     model = seed_002_model(seed=0)
     model.compile("sgd", "categorical_crossentropy", ["accuracy"])
     h = model.fit(x, y, epochs=1, batch_size=100, validation_split=0.2, verbose=0)
-    assert len(h.history["batch_loss"]) == 8 and "val_accuracy" in h.history
+    assert len(h.batch_loss) == 8 and "val_accuracy" in h.history
 
 
 def test_nan_loss_stops_with_epoch_batch_and_advice(mnist_data):

@@ -70,3 +70,26 @@ def load_mnist(normalize: bool = True, flatten: bool = True, one_hot_label: bool
         return to_categorical(t, 10) if one_hot_label else t
 
     return (images(x_train), labels(t_train)), (images(x_test), labels(t_test))
+
+
+# ---- the `mnist` package on PyPI (seed 003: ``import mnist; mnist.train_images()``) -------------------------
+
+
+def train_images() -> np.ndarray:
+    """The 60,000 training images, uint8 (60000, 28, 28), as ``mnist.train_images()``."""
+    return load_data()[0][0]
+
+
+def train_labels() -> np.ndarray:
+    """The 60,000 training labels, uint8 (60000,), as ``mnist.train_labels()``."""
+    return load_data()[0][1]
+
+
+def test_images() -> np.ndarray:
+    """The 10,000 test images, uint8 (10000, 28, 28), as ``mnist.test_images()``."""
+    return load_data()[1][0]
+
+
+def test_labels() -> np.ndarray:
+    """The 10,000 test labels, uint8 (10000,), as ``mnist.test_labels()``."""
+    return load_data()[1][1]

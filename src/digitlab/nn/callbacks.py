@@ -25,15 +25,24 @@ class Callback:
 
 
 class History(Callback):
-    """``history[key]`` holds one value per epoch (loss, accuracy, val_loss, ...);
-    ``history["batch_loss"]`` holds the loss of every minibatch, in order."""
+    """As in Keras: ``history[key]`` holds one value per epoch (loss, accuracy, val_loss, ...) and
+    ``epoch`` the epoch numbers. Beyond Keras, ``batch_loss`` holds the loss of every minibatch, in order.
+
+    ``to_dict()`` is the form saved in files (the per-epoch keys plus ``batch_loss``); the constructor
+    reads it back.
+    """
 
     def __init__(self, history: dict[str, list] | None = None, epoch: list[int] | None = None):
-        self.history: dict[str, list] = {k: list(v) for k, v in (history or {}).items()}
+        history = {k: list(v) for k, v in (history or {}).items()}
+        self.batch_loss: list[float] = history.pop("batch_loss", [])
+        self.history: dict[str, list] = history
         self.epoch: list[int] = list(epoch or [])
 
+    def to_dict(self) -> dict[str, list]:
+        return {**{k: list(v) for k, v in self.history.items()}, "batch_loss": list(self.batch_loss)}
+
     def on_batch_end(self, batch, logs=None):
-        self.history.setdefault("batch_loss", []).append(float(logs["loss"]))
+        self.batch_loss.append(float(logs["loss"]))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
@@ -121,7 +130,7 @@ class EpochSnapshot(Callback):
         self.snapshot = {
             "weights": m.get_weights(), "rng": m.rng.bit_generator.state,
             "iterations": opt.iterations, "state": [{k: v.copy() for k, v in s.items()} for s in opt.state],
-            "history": {k: list(v) for k, v in m.history.history.items()}, "epochs": list(m.history.epoch)}
+            "history": m.history.to_dict(), "epochs": list(m.history.epoch)}
 
     def restore(self) -> int:
         """Put the model back to the snapshot; returns the number of epochs it has completed."""

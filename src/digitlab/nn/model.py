@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, optimizers, saving
 from ..errors import DigitlabError, InvalidValueError
-from .progress import EpochProgress, format_logs
+from .progress import EpochProgress, final_line
 from ..utils import to_categorical
 
 METRICS = ("accuracy",)
@@ -131,7 +132,12 @@ class Sequential:
         for r in rows:
             print_fn("".join(c.ljust(w) for c, w in zip(r, widths)))
         print_fn("=" * len(line))
-        print_fn(f"Total params: {self.count_params():,}")
+        trainable = self.count_params()
+        frozen = sum(a.size for l in self.layers for a in getattr(l, "buffers", {}).values())  # e.g. running means
+        print_fn(f"Total params: {trainable + frozen:,}")
+        print_fn(f"Trainable params: {trainable:,}")
+        print_fn(f"Non-trainable params: {frozen:,}")
+        print_fn("_" * len(line))
 
     # ---- compile ------------------------------------------------------------------------------
 
@@ -310,13 +316,15 @@ class Sequential:
             results["accuracy"] = accuracy(y, t)
         return results
 
-    def evaluate(self, x, y, batch_size: int = 1024, verbose: int = 0):
-        """Loss (with regularization) and metrics on (x, y): a float, or [loss, accuracy] with metrics."""
+    def evaluate(self, x, y, batch_size: int = 1024, verbose: int = 1):
+        """Loss (with regularization) and metrics on (x, y): a float, or [loss, accuracy] with metrics.
+        As in Keras, ``verbose=1`` prints one progress line; ``verbose=0`` prints nothing."""
         self._require_compiled()
+        start = time.perf_counter()
         x = self._inputs(x, cast=False)
         results = self._evaluate(x, self._targets(y, len(x)), batch_size)
         if verbose:
-            print(format_logs(results))
+            print(final_line(math.ceil(len(x) / batch_size), time.perf_counter() - start, results), flush=True)
         return list(results.values()) if self.metrics else results["loss"]
 
     def predict(self, x, batch_size: int = 1024, verbose: int = 0) -> np.ndarray:

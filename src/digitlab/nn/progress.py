@@ -21,6 +21,11 @@ def _format_duration(seconds: float, steps: int) -> str:
     return f"{seconds:.0f}s {unit}"
 
 
+def final_line(steps: int, seconds: float, logs: dict) -> str:
+    """``469/469 [==============================] - 1s 2ms/step - loss: 0.2556 - accuracy: 0.9265``"""
+    return f"{steps}/{steps} [{'=' * 30}] - {_format_duration(seconds, steps)} - {format_logs(logs)}"
+
+
 class EpochProgress:
     """Reports one epoch. verbose 1: a live bar if ``stream`` is a terminal, else one
     line at the end of the epoch; verbose 2: one line per epoch; verbose 0: nothing."""
@@ -50,8 +55,7 @@ class EpochProgress:
     def close(self, logs: dict) -> None:
         if not self.verbose:
             return
-        elapsed = time.perf_counter() - self.start
-        line = f"{self.steps}/{self.steps} [{'=' * 30}] - {_format_duration(elapsed, self.steps)} - {format_logs(logs)}"
+        line = final_line(self.steps, time.perf_counter() - self.start, logs)
         if self.bar is not None:
             self.bar.close()  # erases the live bar; the full final line replaces it
         print(line, file=self.stream, flush=True)

@@ -51,7 +51,7 @@ def model_to_tensors(model) -> tuple[dict[str, np.ndarray], dict]:
     tensors = {f"params/{k}": v for k, v in model.named_params().items()}
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "digitlab_version": __version__,
             "model": model.get_config(),
-            "history": model.history.history, "epochs": model.history.epoch,
+            "history": model.history.to_dict(), "epochs": model.history.epoch,
             "rng_state": model.rng.bit_generator.state, "meta": model.meta}
     if model.optimizer is not None:
         opt = model.optimizer

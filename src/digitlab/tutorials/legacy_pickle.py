@@ -81,3 +81,14 @@ def book_network(weights: dict[str, np.ndarray]):
     model.build()
     model.set_weights([weights[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")])
     return model
+
+
+def load(file) -> dict[str, np.ndarray]:
+    """``pickle.load(f)`` for the book's weight files, arrays only, so a tutorial's ``import pickle``
+    can become ``from digitlab.tutorials import legacy_pickle as pickle`` and its
+    ``with open("sample_weight.pkl", "rb") as f: network = pickle.load(f)`` stays as it is."""
+    name = getattr(file, "name", None)
+    if not isinstance(name, (str, os.PathLike)):
+        raise DigitlabError("legacy_pickle.load needs a file opened from a path (open(path, 'rb')); "
+                            f"got {type(file).__name__}")
+    return load_pickled_weights(name)

@@ -157,7 +157,7 @@ class NeuralNetMLP:
             raise InvalidValueError(f"X has shape {X.shape}, expected (N, {self.n_features})")
         history = self.model.fit(X, np.asarray(y), batch_size=math.ceil(len(X) / self.minibatches), epochs=self.epochs,
                                  verbose=0, shuffle=self.shuffle, callbacks=[_EpochLearningRate(self, print_progress)])
-        self.cost_ = history.history.get("batch_loss", [])
+        self.cost_ = history.batch_loss
         return self
 
     def predict_proba(self, X) -> np.ndarray:

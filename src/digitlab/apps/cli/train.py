@@ -110,10 +110,10 @@ def run(args: argparse.Namespace) -> int:
               f"continue with: digitlab train --resume {checkpoint} --out {out}", file=sys.stderr)
         return 130
     model.save(out)
-    history = {"epochs": model.history.epoch, **model.history.history, "train": settings}
+    history = {"epochs": model.history.epoch, **model.history.to_dict(), "train": settings}
     history_file = beside(out, ".history.json")
     atomic_write_bytes(history_file, (json.dumps(history, indent=1) + "\n").encode())
-    loss, accuracy = model.evaluate(xt, yt)
+    loss, accuracy = model.evaluate(xt, yt, verbose=0)
     print(f"test accuracy {100 * accuracy:.2f}%, loss {loss:.4f}")
     print(f"wrote {out} and {history_file}")
     return 0

@@ -1,0 +1,5 @@
+"""``keras.utils.np_utils``: to_categorical."""
+
+from ...utils import to_categorical
+
+__all__ = ["to_categorical"]
