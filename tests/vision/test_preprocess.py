@@ -145,3 +145,83 @@ def test_save_preview_writes_the_28x28_png(tmp_path, digits):
     preprocess.save_preview(to_mnist(x[6]), out)
     img = Image.open(out)
     assert img.size == (28, 28) and img.mode == "L"
+
+
+# ---- stroke width, size and paper: each step on a synthetic case that isolates it ---------------------------
+
+
+def ring(size=200, outer=80, width=26, centre=None) -> np.ndarray:
+    """Ink (size, size): a ring (a '0') of the given stroke width, 1 inside the stroke."""
+    cy, cx = centre or (size / 2, size / 2)
+    yy, xx = np.mgrid[:size, :size]
+    r = np.hypot(yy - cy, xx - cx)
+    return ((r <= outer) & (r >= outer - width)).astype(np.float32)
+
+
+@pytest.mark.parametrize("width", [4, 26, 50])  # a pencil line .. a marker stroke a third of the digit wide
+def test_background_removal_never_hollows_a_stroke(width):
+    """Under uneven light (so the shading step runs), a stroke of any width up to a third of the digit
+    comes out solid, not as an outline."""
+    ink = ring(width=width, outer=75)
+    yy, xx = np.mgrid[:200, :200] / 200
+    photo = (0.92 - 0.35 * xx - 0.15 * yy) * (1 - 0.85 * ink)  # dark ink, light falling off to one side
+    out = preprocess.ink_image(photo.astype(np.float32))
+    stroke = ndimage.binary_erosion(ink > 0, iterations=2)  # the stroke's inside, away from its anti-aliased edge
+    assert np.mean(out[stroke] > 0.5) > 0.97
+
+
+def test_stroke_width_measures_strokes():
+    assert preprocess.stroke_width(ring(width=10) > 0) == pytest.approx(10, rel=0.15)
+    assert preprocess.stroke_width(ring(width=30) > 0) == pytest.approx(30, rel=0.15)
+    assert preprocess.stroke_width(np.zeros((5, 5), bool)) == 0.0
+
+
+@pytest.mark.parametrize("width, expect", [(2, "bolder"), (16, "kept"), (60, "thinner")])
+def test_strokes_are_brought_to_mnist_widths(width, expect):
+    crop = ring(size=170, outer=80, width=width, centre=(85, 85))
+    out = preprocess.stroke_to_mnist_width(crop)
+    relative = preprocess.stroke_width(out > 0.5) / 170
+    if expect == "kept":
+        assert np.array_equal(out, crop)
+    else:
+        assert preprocess.MIN_WIDTH * 0.8 <= relative <= preprocess.MAX_WIDTH * 1.2
+
+
+def ruled_paper(h=240, w=240, gap=24, squared=False) -> np.ndarray:
+    lines = np.zeros((h, w), np.float32)
+    lines[5::gap, :] = 0.45
+    if squared:
+        lines[:, 7::gap] = 0.45
+    return lines
+
+
+@pytest.mark.parametrize("squared", [False, True])
+def test_ruled_and_squared_lines_are_removed_and_a_digits_bar_kept(squared):
+    ink = ruled_paper(squared=squared)
+    digit = np.zeros_like(ink)
+    digit[60:66, 40:200] = 1.0    # a long thin bar, as a '7' has: 6 px, thicker than a printed line
+    digit[66:200, 150:157] = 1.0  # its stem, crossing several lines
+    out = preprocess.remove_lines(np.maximum(ink, digit))
+    assert out[digit == 0].max() < 0.05, "a line survived"
+    assert out[digit == 1].min() > 0.5, "the digit lost ink"
+
+
+def test_a_tiny_low_resolution_photo_is_enlarged_before_morphology(digits):
+    x, y = digits
+    small = np.asarray(Image.fromarray(paper_photo(x[0], size=(40, 36), at=(6, 4), scale=1)))
+    assert preprocess.upsample(small.astype(np.float32) / 255).shape[0] >= preprocess.MIN_WORK
+    assert similarity(to_mnist(png(small)), x[0]) > 0.8
+
+
+def test_a_pen_mark_beside_the_digit_is_not_part_of_it(digits):
+    x, y = digits
+    photo = paper_photo(x[3], size=(300, 300), at=(40, 40), scale=6).copy()
+    clean = to_mnist(png(photo))
+    photo[260:268, 262:275] = 20  # a short dark tick far from the digit
+    assert similarity(to_mnist(png(photo)), clean) > 0.98
+
+
+def test_a_digit_touching_the_border_is_read(digits):
+    x, y = digits
+    photo = paper_photo(x[1], size=(200, 200), at=(0, 30), scale=6)[12:, :]  # the top of the digit cut off
+    assert to_mnist(png(photo)).max() == pytest.approx(1.0)

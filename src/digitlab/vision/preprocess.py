@@ -4,16 +4,21 @@
 
 1. ``images.load_grey``: any Pillow-readable file or image -> grey floats in [0, 1]
    (first frame, EXIF orientation applied, transparency laid on a contrasting
-   background, 16-bit scaled), shrunk to at most ``WORK_SIZE`` pixels a side.
+   background, 16-bit scaled), shrunk to at most ``WORK_SIZE`` pixels a side;
+   ``upsample``: a small image enlarged to ``MIN_WORK`` before any morphology.
 2. ``ink_image``: ink made white on black whichever way round it was drawn,
    the paper level fitted as a smooth surface over tile levels (uneven light)
-   and removed with any shading left over, noise floor cut, anti-aliased grey
-   levels kept and stretched to full range.
+   and removed with any shading left over (never a stroke: the window is wider
+   than 2.5 strokes), ruled or squared paper's lines taken off
+   (``remove_lines``), noise floor cut, anti-aliased grey levels kept and
+   stretched to full range.
 3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
    leftover shading dropped).
-4. ``fit_box``: crop to the ink, scale the longer side to 20 px keeping the
-   aspect ratio (anti-aliased), and place in 28x28 with its centre of mass at
-   the centre, as LeCun describes.
+4. ``fit_box``: crop to the ink, bring the strokes to MNIST's width relative to
+   the digit (``stroke_to_mnist_width``: a hairline made bolder, a marker's blob
+   thinner), scale the longer side to 20 px keeping the aspect ratio
+   (anti-aliased), and place in 28x28 with its centre of mass at the centre, as
+   LeCun describes.
 
 Errors name the file and what was wrong: ``ImageError``, ``BlankImageError``.
 """
@@ -39,11 +44,24 @@ CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the tra
 def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A path, bytes, file object, PIL image or 2-D array -> (28, 28) float32 in [0, 1], ink white on black."""
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
-    grey = load_grey(image, name, max_pixels)
+    grey = upsample(load_grey(image, name, max_pixels))
     ink = keep_strokes(ink_image(grey))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
     return fit_box(ink)
+
+
+MIN_WORK = 128  # smaller images are enlarged before any morphology: a 30-px digit has strokes of 2-3 px
+
+
+def upsample(grey: np.ndarray) -> np.ndarray:
+    """(H, W) grey levels enlarged (bicubic) so that the longer side is at least MIN_WORK."""
+    h, w = grey.shape
+    if max(h, w) >= MIN_WORK:
+        return grey
+    f = MIN_WORK / max(h, w)
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.asarray(Image.fromarray(grey, "F").resize(size, Image.Resampling.BICUBIC), np.float32).clip(0, 1)
 
 
 # ---- 2. ink -------------------------------------------------------------------------------------
@@ -65,6 +83,7 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     ink -= paper
     if np.ndim(paper):  # uneven light: take off what the smooth surface missed
         ink -= _shading(ink)
+    ink = remove_lines(ink)
     few = ink[sample]
     residual = few[few < np.percentile(few, 60)]
     noise = 1.4826 * np.median(np.abs(residual - np.median(residual))) if residual.size else 0.0
@@ -115,16 +134,56 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
 
 
 def _shading(ink: np.ndarray, f: int = 4) -> np.ndarray:
-    """What the quadratic surface missed: a grey opening (a window far wider than a stroke, so strokes
-    vanish from it) of the image shrunk ``f`` times, smoothed and brought back to full size. (H, W)."""
+    """What the quadratic surface missed: a grey opening of the image shrunk ``f`` times, smoothed and
+    brought back to full size. (H, W). The window is a fifth of the image, and always wider than 2.5
+    strokes, so no stroke, however wide, is taken for shading; if that leaves no room, nothing is removed."""
     h, w = ink.shape
     if min(h, w) < 12 * f:
         return np.zeros_like(ink)
+    width = stroke_width(ink > 0.5 * np.percentile(ink, 99.5))
+    size = max(3, min(h, w) // (5 * f), int(np.ceil(2.5 * width / f)))
+    if size * f > min(h, w) // 2:  # strokes as wide as a quarter of the image: no window fits between them
+        return np.zeros_like(ink)
     small = np.asarray(Image.fromarray(ink, "F").reduce(f), dtype=np.float32)  # means of f x f blocks
-    size = max(3, min(h, w) // (5 * f))  # a window a fifth of the image wide
     level = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=size, mode="nearest")
     return np.asarray(Image.fromarray(level.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR),
                       dtype=np.float32)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Typical width in pixels of the strokes in a boolean (H, W) mask: twice the area over the
+    outline's length, which is a stroke's width for long strokes of any shape. 0 for an empty mask."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    return 2.0 * area / max(outline, 1)
+
+
+def remove_lines(ink: np.ndarray, thin: int = 3, across: float = 0.7) -> np.ndarray:
+    """Ruled or squared paper: take off the printed lines. A line is a band of at most ``thin`` rows (or
+    columns) in which straight runs longer than half the image cover at least ``across`` of its width.
+    A digit's bar may be as long, but not in a band that thin with nothing above or below it. Only the
+    line's own level is taken off, so a stroke it crosses keeps what lies above that level. (H, W)."""
+    cut = np.zeros_like(ink)
+    for axis in (0, 1):  # 0: horizontal lines (rows), 1: vertical lines (columns), both found on the same ink
+        a = ink if axis == 0 else ink.T
+        h, w = a.shape
+        if w < 32:
+            continue
+        straight = ndimage.grey_opening(a, size=(1, w // 2))  # runs at least half the image long
+        # (h,) a row's line level: a low quantile of its straight runs, so a stroke on top does not count
+        k = (straight > 0).sum(axis=1)
+        level = np.sort(straight, axis=1)[np.arange(h), np.minimum(w - k + k // 4, w - 1)] * (k > 0)
+        covered = (np.mean(straight > 0.5 * level[:, None] + 1e-6, axis=1) >= across) & (level > 0)
+        bands, n = ndimage.label(covered)
+        if n == 0:
+            continue
+        heights = np.bincount(bands, minlength=n + 1)
+        line_rows = (bands > 0) & (heights[bands] <= thin)
+        here = np.where(line_rows[:, None], np.minimum(a, level[:, None]), 0.0)
+        cut = np.maximum(cut, here if axis == 0 else here.T)
+    return ink - cut
 
 
 def _quadratic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -135,9 +194,10 @@ def _quadratic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 # ---- 3. specks ----------------------------------------------------------------------------------
 
 
-def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5) -> np.ndarray:
-    """Keep the connected blobs that are strokes: their strong ink (above ``strong``) is at least
-    ``fraction`` of the largest blob's. Dust is too small; leftover shading is too faint. (H, W)."""
+def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, near: float = 0.4) -> np.ndarray:
+    """Keep the connected blobs that are strokes of the digit: their strong ink (above ``strong``) is at
+    least ``fraction`` of the largest blob's, and they lie within ``near`` of the largest blob's size from
+    its box. Dust is too small, leftover shading too faint, a pen mark beside the digit too far. (H, W)."""
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if n == 0:
         return ink
@@ -146,16 +206,27 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5) -
     if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
         return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
+    boxes = ndimage.find_objects(labels)
+    main = boxes[int(mass.argmax()) - 1]
+    (y0, y1), (x0, x1) = ((sl.start, sl.stop) for sl in main)
+    my, mx = near * (y1 - y0), near * (x1 - x0)
+    for i in np.flatnonzero(keep):
+        (by, bx) = boxes[i - 1]
+        if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
+            keep[i] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
 
 
 # ---- 4. size and place --------------------------------------------------------------------------
 
 
-def fit_box(ink: np.ndarray) -> np.ndarray:
-    """Crop to the ink, scale the longer side to 20 px (aspect kept, anti-aliased), centre the mass in 28x28."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+def fit_box(ink: np.ndarray, strong: float = 0.2) -> np.ndarray:
+    """Crop to the ink (pixels above ``strong``: faint fringes do not widen the box), make strokes thinner
+    as wide as MNIST's (``stroke_to_mnist_width``), scale the longer side to 20 px (aspect kept, anti-aliased), centre the mass in 28x28."""
+    rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
+    if rows.size == 0:
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = stroke_to_mnist_width(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -170,6 +241,29 @@ def fit_box(ink: np.ndarray) -> np.ndarray:
     dy = int(np.clip(round(CENTRE - cy), -y0, SIZE - y0 - size[1]))
     dx = int(np.clip(round(CENTRE - cx), -x0, SIZE - x0 - size[0]))
     return np.roll(out, (dy, dx), axis=(0, 1))
+
+
+MIN_WIDTH, MAX_WIDTH = 0.11, 0.22  # MNIST's strokes are 2.0-4.1 px wide in its 20-px box (5th-95th percentile)
+
+
+def stroke_to_mnist_width(crop: np.ndarray) -> np.ndarray:
+    """Strokes brought into MNIST's range of widths, relative to the digit's longer side: a hairline
+    (a pencil in a large photo) dilated to MIN_WIDTH, a marker's blob eroded to MAX_WIDTH, so that the
+    20-px digit has strokes as MNIST's do. (h, w) -> (h, w)."""
+    length = max(crop.shape)
+    width = stroke_width(crop > 0.5)
+    if width == 0:
+        return crop
+    if width < MIN_WIDTH * length:
+        r, grow = (MIN_WIDTH * length - width) / 2, ndimage.grey_dilation
+    elif width > MAX_WIDTH * length:
+        r, grow = (width - MAX_WIDTH * length) / 2, ndimage.grey_erosion
+    else:
+        return crop
+    if r < 0.5:
+        return crop
+    yy, xx = np.mgrid[-int(r):int(r) + 1, -int(r):int(r) + 1]
+    return grow(crop, footprint=yy ** 2 + xx ** 2 <= r * r + 0.5)
 
 
 def to_png(digit: np.ndarray) -> bytes:
