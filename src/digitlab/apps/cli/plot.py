@@ -10,6 +10,7 @@ import numpy as np
 
 from ...errors import DigitlabError
 from .. import plots
+from . import checks
 
 
 def add_parser(sub) -> None:
@@ -25,18 +26,22 @@ def read_history(path: Path) -> dict:
     try:
         history = json.loads(path.read_text())
     except FileNotFoundError:
-        raise DigitlabError(f"{path}: no such history file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DigitlabError(f"{path}: not valid JSON ({e}); expected a .history.json from digitlab train") from None
+        raise DigitlabError(f"{path}: no such file; expected a .history.json from digitlab train") from None
+    except IsADirectoryError:
+        raise DigitlabError(f"{path}: is a directory; expected a .history.json from digitlab train") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DigitlabError(f"{path}: not a training history (not JSON); expected a .history.json from "
+                            "digitlab train" + (", not the model file" if path.suffix == ".safetensors" else "")) from None
     if not isinstance(history, dict) or not isinstance(history.get("batch_loss"), list) or not history.get("loss"):
-        raise DigitlabError(f"{path}: no 'batch_loss' and 'loss' lists; expected a .history.json from digitlab train")
+        raise DigitlabError(f"{path}: not a training history (no 'batch_loss' and 'loss' lists); expected a "
+                            ".history.json from digitlab train")
     return history
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.history)
+    out = checks.output_dir(args.out or path.parent, "plots (.png)")
     history = read_history(path)
-    out = Path(args.out) if args.out else path.parent
     out.mkdir(parents=True, exist_ok=True)
     stem = path.name.removesuffix(".json").removesuffix(".history")
     batch = np.asarray(history["batch_loss"], dtype=float)
