@@ -49,11 +49,17 @@ def run(args: argparse.Namespace) -> int:
     per_epoch = [chunk.mean() for chunk in np.array_split(batch, epochs)] if len(batch) >= epochs else history["loss"]
     written = [out / f"{stem}.cost_per_batch.png", out / f"{stem}.cost_per_epoch.png"]
     plots.line_plot({"cost": batch}, f"{stem}: cost of every minibatch", "minibatch", "cost", written[0])
-    plots.line_plot({"cost": per_epoch}, f"{stem}: cost averaged over each epoch", "epoch", "cost", written[1])
+    plots.line_plot({"cost": per_epoch}, f"{stem}: cost averaged over each epoch", "epoch", "cost", written[1],
+                    integer_x=True)
     accuracy = {k: history[v] for k, v in (("train", "accuracy"), ("validation", "val_accuracy")) if history.get(v)}
     if accuracy:
         written.append(out / f"{stem}.accuracy.png")
-        plots.line_plot(accuracy, f"{stem}: accuracy per epoch", "epoch", "accuracy", written[-1], ylim=(0, 1))
+        # the axis fits the curves (a 0-1 axis flattens them), never above 1
+        top = max(max(v) for v in accuracy.values())
+        bottom = min(min(v) for v in accuracy.values())
+        margin = max(0.005, 0.1 * (top - bottom))
+        plots.line_plot(accuracy, f"{stem}: accuracy per epoch", "epoch", "accuracy", written[-1],
+                        ylim=(max(0.0, bottom - margin), min(1.0, top + margin)), integer_x=True)
     for w in written:
         print(f"wrote {w}")
     return 0
