@@ -44,7 +44,7 @@ def quick(code: str, marked: str) -> str:
     for spec in QUICK.findall(marked):
         if "=>" in spec:
             old, new = (part.strip() for part in spec.split("=>"))
-            if old not in code:
+            if old not in QUICK.sub("", code):  # in the code itself, not just in the marker
                 raise ValueError(f"[quick: {spec}]: {old!r} is not in {code!r}")
             code = code.replace(old, new)
         else:
