@@ -111,10 +111,11 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     model.meta["train"] = settings
-    (x, y), (xt, yt) = datasets.load_flat(dataset)
     done = len(model.history.epoch)
     if done >= settings["epochs"]:
-        raise DigitlabError(f"{args.resume}: already trained for {done} epoch{'' if done == 1 else 's'}; pass --epochs N with N > {done}")
+        raise DigitlabError(f"{args.resume}: already trained for {done} epoch{'' if done == 1 else 's'}; "
+                            f"pass --epochs N with N > {done}")
+    (x, y), (xt, yt) = datasets.load_flat(dataset)
     snapshot = EpochSnapshot()
     try:
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"], initial_epoch=done,
