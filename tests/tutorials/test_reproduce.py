@@ -34,7 +34,7 @@ def test_a_partial_run_keeps_the_rows_of_an_earlier_fuller_table(tmp_path, capsy
         {"system": "dlfs-pretrained", "ours": "from a quick run", "quick": True}]}
     out.write_text(json.dumps(earlier))
     assert main(["reproduce", "dlfs-pretrained", "--json", str(out)]) == 0
-    assert "1 rows from this run, 2 kept from earlier runs" in capsys.readouterr().out
+    assert "1 row from this run, 2 kept from earlier runs" in capsys.readouterr().out
     rows = {(r["system"], r["quick"]): r["ours"] for r in json.loads(out.read_text())["results"]}
     assert rows == {("raschka-mlp", False): "train 97.54%, test 95.75%",
                     ("dlfs-pretrained", True): "from a quick run",

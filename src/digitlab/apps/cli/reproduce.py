@@ -46,5 +46,6 @@ def run(args) -> int:
     print(reproduce.format_table(results))
     doc = reproduce.write_json(results, args.json, args.quick)
     kept = len(doc["results"]) - len(results)
-    print(f"\nwritten: {args.json}" + (f" ({len(results)} rows from this run, {kept} kept from earlier runs)" if kept else ""))
+    rows = f"{len(results)} row{'' if len(results) == 1 else 's'}"
+    print(f"\nwritten: {args.json}" + (f" ({rows} from this run, {kept} kept from earlier runs)" if kept else ""))
     return 0
