@@ -21,10 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.tutori
 
 from digitlab.datasets import mnist  # noqa: E402
 from digitlab.tutorials import NeuralNetMLP  # noqa: E402
+from targets import Targets  # noqa: E402  (benchmarks/targets.py)
 from tests.tutorials import book_mlp  # noqa: E402
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--peer-epochs", type=int, default=5)
@@ -49,10 +50,15 @@ def main() -> None:
     print(f"book's float64 loop:   median {1000 * peer_epoch:.1f} ms/epoch over {args.peer_epochs} epochs "
           f"-> {peer_epoch * args.epochs:.0f} s projected for {args.epochs} epochs")
     print(f"speed-up: {peer_epoch * args.epochs / ours:.2f}x")
+    targets = Targets("neuralnet_mlp")
     if args.epochs == 1000:
-        print(f"target <= 120 s: {'met' if ours <= 120 else 'NOT met'}; "
-              f"test in [95.5%, 96.3%]: {'met' if 0.955 <= test <= 0.963 else 'NOT met'}")
+        targets.at_most("1000 epochs", ours, 120, " s", ".1f")
+        targets.within("test accuracy", 100 * test, 95.5, 96.3, "%", ".2f")
+    else:
+        targets.skip("1000 epochs", "<= 120.0 s", f"--epochs {args.epochs}")
+        targets.skip("test accuracy", "95.50-96.30%", f"--epochs {args.epochs}")
+    return targets.report()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.photos
 from digitlab.vision import predict, preprocess  # noqa: E402
 from digitlab.datasets import mnist  # noqa: E402
 from tests import photos  # noqa: E402
+from targets import Targets  # noqa: E402  (benchmarks/targets.py)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--model")
@@ -62,7 +63,11 @@ def main() -> None:
     after = predict.predict_digits(model, prepared).argmax(axis=1)
     print(f"MNIST test set:     {100 * np.mean(before == yt):.2f}% as is, {100 * np.mean(after == yt):.2f}% "
           "after to_mnist")
+    targets = Targets("predict_photos")
+    targets.at_least("photos read correctly", 100 * np.mean(got == labels), 95, "%", ".2f")
+    targets.at_least("end to end speed (median run)", len(paths) / seconds, 500, " images/s", ".0f")
+    return targets.report()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -30,6 +30,7 @@ import time
 import urllib.request
 
 import numpy as np
+from targets import Targets  # benchmarks/targets.py
 
 
 def canvas_bodies(n: int = 24) -> list[bytes]:
@@ -140,7 +141,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
@@ -189,11 +190,13 @@ def main() -> None:
           "-1: connection closed after the 413 while the 6 MB were still being sent): "
           f"good p50 {pct(in_burst, 50):.1f} ms, p99 {burst_p99:.1f} ms; outside it p50 {pct(~in_burst, 50):.1f} ms, "
           f"p99 {outside_p99:.1f} ms: {burst_p99 / outside_p99:.2f}x")
-    rps = ok.sum() / args.seconds
-    print(f"targets: >= 300 requests/s {'met' if rps >= 300 else 'NOT met'}; p99 <= 50 ms "
-          f"{'met' if pct(everyone, 99) <= 50 else 'NOT met'}; no errors {'met' if (~ok).sum() == 0 else 'NOT met'}; "
-          f"burst p99 <= 2x {'met' if burst_p99 <= 2 * outside_p99 else 'NOT met'}")
+    targets = Targets("serve_load")
+    targets.at_least("good requests answered per second", ok.sum() / args.seconds, 300, "/s", ".0f")
+    targets.at_most("p99 latency of good requests", pct(everyone, 99), 50, " ms", ".1f")
+    targets.at_most("errors among good requests", int((~ok).sum()), 0, "", "d")
+    targets.at_most("good p99 during the burst / outside it", burst_p99 / outside_p99, 2, "x", ".2f")
+    return targets.report()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

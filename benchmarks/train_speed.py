@@ -19,6 +19,7 @@ import numpy as np
 
 from digitlab import Sequential, layers
 from digitlab.datasets import load_flat
+from targets import Targets  # benchmarks/targets.py
 
 
 def run_digitlab(train, test, epochs: int, seed: int = 0):
@@ -72,15 +73,22 @@ def main() -> int:
     m = statistics.median(ours)
     print(f"digitlab : median {m:.3f} s/epoch over {args.epochs} epochs ({', '.join(f'{t:.2f}' for t in ours)}); "
           f"test accuracy {acc:.4f}; peak RSS {peak_mb:.0f} MB")
-    ok = m <= 1.2 and acc >= 0.978 and peak_mb < 1024
+    targets = Targets("train_speed")
+    targets.at_most("digitlab median time per epoch", m, 1.2, " s", ".2f")
+    if args.epochs == 5:
+        targets.at_least("test accuracy after 5 epochs", 100 * acc, 97.8, "%", ".2f")
+    else:
+        targets.skip("test accuracy after 5 epochs", ">= 97.80%", f"--epochs {args.epochs}")
+    targets.check("peak memory (RSS)", peak_mb < 1024, "< 1024 MB", f"{peak_mb:.0f} MB")
     if not args.skip_torch:
         theirs, tacc = run_torch(train, test, args.epochs)
         mt = statistics.median(theirs)
         print(f"PyTorch  : median {mt:.3f} s/epoch ({', '.join(f'{t:.2f}' for t in theirs)}); test accuracy {tacc:.4f}")
-        print(f"ratio    : digitlab is {mt / m:.2f}x faster than PyTorch (target >= 1.8x)")
-        ok = ok and mt / m >= 1.8
-    print(f"targets  : <= 1.2 s/epoch, >= 97.8% test, < 1 GB peak: {'met' if ok else 'MISSED'}")
-    return 0 if ok else 1
+        print(f"ratio    : digitlab is {mt / m:.2f}x faster than PyTorch")
+        targets.at_least("speed over PyTorch (its s/epoch / ours)", mt / m, 1.8, "x", ".2f")
+    else:
+        targets.skip("speed over PyTorch (its s/epoch / ours)", ">= 1.80x", "--skip-torch")
+    return targets.report()
 
 
 if __name__ == "__main__":

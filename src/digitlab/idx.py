@@ -68,10 +68,11 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     declares and the native-endian version of the declared element type.
     """
     if len(data) < 4:
-        raise IDXFormatError(f"{name}: {len(data)} bytes is shorter than the 4-byte IDX magic number")
+        raise IDXFormatError(f"{name}: not an IDX file: {len(data)} bytes is shorter than the 4-byte IDX magic number")
     zero, code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0:
-        raise IDXFormatError(f"{name}: bad magic number 0x{data[:4].hex()} (expected 0x0000TTDD: two zero bytes, type, ndim)")
+        raise IDXFormatError(f"{name}: not an IDX file: bad magic number 0x{data[:4].hex()} "
+                             "(expected 0x0000TTDD: two zero bytes, type, ndim)")
     if code not in TYPE_CODES:
         known = ", ".join(f"0x{c:02X}" for c in TYPE_CODES)
         raise IDXFormatError(f"{name}: unknown IDX type code 0x{code:02X} (expected one of {known})")

@@ -102,8 +102,14 @@ def test_foreign_and_non_model_files_are_refused(tmp_path):
         load_model(foreign)
     text = tmp_path / "notes.safetensors"
     text.write_text("hello, this is not a model at all")
-    with pytest.raises(ModelFileError, match="not a safetensors file|truncated"):
+    with pytest.raises(ModelFileError, match=r"notes.safetensors: not a digitlab model \(.safetensors\)"):
         load_model(text)
+    for name, content, kind in [("m.history.json", b'{"epochs": [0], "loss": [0.5]}\n', "a JSON file"),
+                                ("digit.png", b"\x89PNG\r\n\x1a\n" + bytes(200), "a PNG image"),
+                                ("w.pkl", b"\x80\x02}q\x00" + bytes(50), "a Python pickle")]:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(ModelFileError, match=rf"{name}: not a digitlab model \(.safetensors\): .*looks like {kind}"):
+            load_model(tmp_path / name)
     with pytest.raises(ModelFileError, match="no such model file"):
         load_model(tmp_path / "missing.safetensors")
 

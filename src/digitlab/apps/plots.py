@@ -46,9 +46,13 @@ def image_grid(images: np.ndarray, titles: Sequence[str], suptitle: str, path: s
 
 
 def line_plot(series: dict[str, Sequence[float]], title: str, xlabel: str, ylabel: str, path: str | os.PathLike,
-              ylim: tuple[float, float] | None = None, x: Sequence[float] | None = None) -> None:
-    """One line per named series, with a legend when there is more than one; saved as PNG."""
+              ylim: tuple[float, float] | None = None, x: Sequence[float] | None = None,
+              integer_x: bool = False) -> None:
+    """One line per named series, with a legend when there is more than one; saved as PNG.
+
+    ``integer_x`` puts ticks only on whole numbers (epochs: no "epoch 1.5")."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.subplots()
@@ -60,6 +64,8 @@ def line_plot(series: dict[str, Sequence[float]], title: str, xlabel: str, ylabe
     ax.set_ylabel(ylabel)
     if ylim:
         ax.set_ylim(*ylim)
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     if len(series) > 1:
         ax.legend()

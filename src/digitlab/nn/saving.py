@@ -75,16 +75,31 @@ def save_model(model, path: str | os.PathLike) -> None:
     atomic_write_bytes(path, data)
 
 
+# the first bytes of files people pass by mistake, for "it looks like ..." in the error
+_SIGNATURES = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+               (b"\x1f\x8b", "a gzip file"), (b"\x80", "a Python pickle"), (b"PK\x03\x04", "a zip archive"),
+               (b"\x00\x00\x08", "an IDX file"), (b"{", "a JSON file"), (b"[", "a JSON file"))
+
+
+def _looks_like(data: bytes) -> str:
+    kind = next((name for magic, name in _SIGNATURES if data.startswith(magic)), None)
+    return f"; it looks like {kind}" if kind else ""
+
+
 def _read_header(data: bytes, path: Path) -> dict:
+    not_model = f"{path}: not a digitlab model (.safetensors)"
     if len(data) < 8:
-        raise ModelFileError(f"{path}: {len(data)} bytes is too short to be a safetensors model file")
+        raise ModelFileError(f"{not_model}: {len(data)} bytes is too short{_looks_like(data)}")
     (n,) = struct.unpack("<Q", data[:8])
+    if data[8:9] != b"{":  # a safetensors header is a JSON object right after its 8-byte length
+        raise ModelFileError(f"{not_model}: no safetensors header{_looks_like(data)}")
     if n > len(data) - 8:
-        raise ModelFileError(f"{path}: truncated: header claims {n} bytes, file has {len(data) - 8} after the length")
+        raise ModelFileError(f"{path}: truncated digitlab model (.safetensors): header claims {n} bytes, "
+                             f"file has {len(data) - 8} after the length")
     try:
         return json.loads(data[8:8 + n])
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelFileError(f"{path}: not a safetensors file (its header is not JSON)") from None
+        raise ModelFileError(f"{not_model}: its header is not JSON") from None
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:

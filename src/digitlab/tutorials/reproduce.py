@@ -35,6 +35,11 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 epoch', '5 epochs'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
     from .neuralnet_mlp import NeuralNetMLP
 
@@ -44,7 +49,7 @@ def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
     mlp = NeuralNetMLP(epochs=epochs).fit(x, y)
     seconds = time.perf_counter() - start
     train, test = float(np.mean(mlp.predict(x) == y)), float(np.mean(mlp.predict(xt) == yt))
-    log(f"raschka-mlp: {epochs} epochs in {seconds:.1f} s; train {_pct(train)}, test {_pct(test)}")
+    log(f"raschka-mlp: {_count(epochs, 'epoch')} in {seconds:.1f} s; train {_pct(train)}, test {_pct(test)}")
     return Result("raschka-mlp", "train 97.80%, test 95.97%", "book: 97.59% / 95.62% (errata; first print 97.84% / 96.18%)",
                   f"train {_pct(train)}, test {_pct(test)}", seconds,
                   {"train_accuracy": train, "test_accuracy": test, "epochs": epochs, "fit_seconds": seconds},
@@ -52,11 +57,11 @@ def raschka_mlp(quick: bool, log: Callable, **_) -> Result:
 
 
 def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_) -> Result:
-    from .legacy_pickle import book_network, load_pickled_weights
+    """The book's pretrained network: its ``sample_weight.pkl`` shipped with digitlab, or ``weights`` (a path)."""
+    from .legacy_pickle import book_network, bundled_weights, load_pickled_weights
 
-    if weights is None:
-        return Result("dlfs-pretrained", "0.9352", "", "skipped", note="needs the book's sample_weight.pkl: --weights PATH")
-    model = book_network(load_pickled_weights(weights))
+    path = weights or bundled_weights("sample_weight")
+    model = book_network(load_pickled_weights(path), str(path))
     _, (x, t) = mnist.load_mnist(normalize=True)
     batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
     single = float(np.mean([model.predict(x[i:i + 1]).argmax() == t[i] for i in range(len(x))]))
@@ -139,7 +144,7 @@ def keras(name: str, epochs: int | None = None) -> Callable:
         seconds = time.perf_counter() - start
         h = runs[0]
         best = int(np.argmin(h["val_loss"]))
-        log(f"{name}: {n} epochs in {seconds:.1f} s; test accuracy {_pct(h['val_accuracy'][-1])}")
+        log(f"{name}: {_count(n, 'epoch')} in {seconds:.1f} s; test accuracy {_pct(h['val_accuracy'][-1])}")
         values = {"epochs": n, "test_accuracy": h["val_accuracy"][-1], "test_loss": h["val_loss"][-1],
                   "train_accuracy": h["accuracy"][-1], "history": h}
         ours = f"test {_pct(h['val_accuracy'][-1])}, train {_pct(h['accuracy'][-1])}"
@@ -152,7 +157,7 @@ def keras(name: str, epochs: int | None = None) -> Callable:
             f"best test accuracy {_pct(max(h['val_accuracy']))}")
         seed, original = {"keras-512": ("97.93%", "book's notebook: 97.77%"),
                           "keras-512-256": ("no figure; 50 epochs said to beat 10", "")}[name]
-        return Result(f"{name} ({n} epoch{'s' if n > 1 else ''})", seed, original, ours, seconds, values, note)
+        return Result(f"{name} ({_count(n, 'epoch')})", seed, original, ours, seconds, values, note)
     return runner
 
 
@@ -195,6 +200,37 @@ def format_table(results: list[Result]) -> str:
     return "\n".join(lines + (["", "notes:", *notes] if notes else []))
 
 
-def write_json(results: list[Result], path: str | Path, quick: bool) -> None:
-    doc = {"quick": quick, "results": [asdict(r) for r in results]}
+def read_json(path: str | Path) -> dict | None:
+    """The table an earlier run wrote to ``path``, or None if there is no file there yet."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise InvalidValueError(f"{path}: is a directory; expected a reproduce table (.json)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = None
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list) or not all(
+            isinstance(r, dict) and isinstance(r.get("system"), str) for r in doc["results"]):
+        raise InvalidValueError(f"{path}: exists and is not a table from digitlab reproduce (JSON with "
+                                "'results'); choose another --json, or remove the file")
+    return doc
+
+
+def merge(earlier: dict | None, results: list[Result], quick: bool) -> dict:
+    """This run's rows laid over an earlier table: a row replaces the earlier row of the same system and
+    the same kind of run (quick or full); every other earlier row is kept, so a partial run never loses
+    a fuller table."""
+    rows = [{**asdict(r), "quick": quick} for r in results]
+    new = {(r["system"], r["quick"]): r for r in rows}
+    kept = [r for r in (earlier or {}).get("results", []) if (r["system"], bool(r.get("quick"))) not in new]
+    merged = kept + rows
+    return {"quick": any(r.get("quick") for r in merged), "results": merged}
+
+
+def write_json(results: list[Result], path: str | Path, quick: bool) -> dict:
+    """Merge this run's rows into the table at ``path`` (see ``merge``) and write it atomically."""
+    doc = merge(read_json(path), results, quick)
     atomic_write_bytes(Path(path), (json.dumps(doc, indent=2) + "\n").encode())
+    return doc

@@ -74,14 +74,30 @@ def test_show_digit_grid_and_fashion(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["show", "--digit", "12"], "--digit 12 is out of range"),
-    (["show", "--digit", "3", "--count", "0"], "--count 0"),
     (["show", "--out", "/nonexistent-dir/x.png"], "/nonexistent-dir"),
     (["data", "info", "--path", "/nonexistent-dir"], "no such file"),
 ])
 def test_expected_errors_are_one_line(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 1 and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["show", "--digit", "12"], "--digit 12: expected 0 to 9"),
+    (["show", "--digit", "3", "--count", "0"], "--count 0: expected at least 1"),
+    (["show", "--colour", "red"], "unrecognized arguments: --colour red"),
+    (["data", "info", "--bogus"], "unrecognized arguments: --bogus"),
+    (["show", "--digit", "x"], "argument --digit: invalid int value: 'x'"),
+])
+def test_usage_errors_exit_2_with_the_sub_commands_usage(capsys, argv, message):
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's own checks (a value of the wrong type) exit from parse_args
+        code = e.code
+    err = capsys.readouterr().err
+    command = " ".join(argv[:2] if argv[0] == "data" else argv[:1])
+    assert code == 2 and err.startswith(f"usage: digitlab {command} ")
+    assert f"digitlab {command}: error: {message}" in err
 
 
 def test_help_on_every_command():

@@ -53,6 +53,27 @@ def test_page_assets_health_and_docs(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_docs_and_favicon_need_no_network(client):
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text
+    assert "http" not in docs.text.replace("http-equiv", "")  # no CDN: Swagger UI is served by the app
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+        answer = client.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 10_000
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert Image.open(io.BytesIO(icon.content)).format == "ICO"
+
+
+def test_every_status_has_the_same_error_shape(client):
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and missing.json() == {"error": "no such page: /no/such/page"}
+    wrong_method = client.get("/api/predict")
+    assert wrong_method.status_code == 405 and wrong_method.json() == {"error": "method GET not allowed on /api/predict"}
+    assert "POST" in wrong_method.headers["allow"]
+    assert client.delete("/healthz").json() == {"error": "method DELETE not allowed on /healthz"}
+
+
 def test_predicts_multipart_json_and_raw_uploads(client):
     png, jpeg = drawing(ONE), drawing(SEVEN, fmt="JPEG")
     check_prediction(client.post("/api/predict", files={"file": ("one.png", png, "image/png")}).json(), 1)

@@ -109,3 +109,33 @@ def test_uploading_a_photo_shows_its_digit(page, tmp_path):
     page.set_input_files("#upload", str(path))
     page.wait_for_function("document.getElementById('label').dataset.label === '4'", timeout=10_000)
     page.screenshot(path=str(ARTIFACTS / "upload_4.png"))
+
+
+def side_by_side(page) -> bool:
+    canvas, answer = page.locator("#canvas").bounding_box(), page.locator(".answer").bounding_box()
+    return answer["x"] >= canvas["x"] + canvas["width"] and answer["y"] < canvas["y"] + canvas["height"] / 2
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("blank.png", "blank", "no ink found"),
+    ("notes.png", b"these are notes, not a photo " * 20, "not an image Pillow can read"),
+])
+def test_an_upload_error_shows_the_servers_message_and_the_layout_holds(page, tmp_path, name, content, message):
+    from PIL import Image
+
+    path = tmp_path / name
+    if content == "blank":
+        Image.new("RGB", (300, 200), "white").save(path)
+    else:
+        path.write_bytes(content)
+    assert side_by_side(page)
+    page.set_input_files("#upload", str(path))
+    page.wait_for_function("document.getElementById('status').classList.contains('error')", timeout=10_000)
+    assert message in page.locator("#status").inner_text()
+    assert page.locator("#label").inner_text() == "?"
+    assert side_by_side(page)
+    # the "what the model saw" box shows an empty 28x28 frame, not a broken image
+    assert page.eval_on_selector("#seen", "img => img.complete && img.naturalWidth") == 28
+    page.screenshot(path=str(ARTIFACTS / f"upload_error_{path.stem}.png"))
+    page.click("#clear")
+    assert page.locator("#status").inner_text() == "draw a digit"

@@ -1,8 +1,11 @@
 """The ``digitlab`` command: one sub-command per module in this package.
 
-Each command module has ``add_parser(subparsers)`` and ``run(args) -> int``.
-Expected failures (DigitlabError and OS errors on the user's files) become one
-line on stderr and exit code 1; Ctrl-C exits with 130.
+Each command module has ``add_parser(subparsers)`` and ``run(args) -> int``; ``run``
+checks its inputs, output paths and options (``checks``) before any long work.
+Usage errors (an unknown option, a bad value: ``checks.UsageError``) print the
+sub-command's usage and exit 2; other expected failures (DigitlabError and OS
+errors on the user's files) become one line on stderr and exit code 1; Ctrl-C
+exits with 130.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 from ... import __version__
 from ...errors import DigitlabError
 from . import data, evaluate, plot, predict, reproduce, serve, show, train
+from .checks import UsageError
 
 COMMANDS = (data, show, train, evaluate, predict, plot, reproduce, serve)
 
@@ -26,10 +30,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The innermost sub-command parser that ``args`` went through ("digitlab data info", say)."""
+    while True:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        name = getattr(args, actions[0].dest, None) if actions else None
+        if name not in (actions[0].choices if actions else {}):
+            return parser
+        parser = actions[0].choices[name]
+
+
+def usage_error(parser: argparse.ArgumentParser, message: str) -> int:
+    """What argparse does for a usage error (usage, then one line, status 2), without exiting."""
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    command = chosen_parser(parser, args)
+    if unknown:  # argparse would name them with the top-level usage; the sub-command's is the useful one
+        return usage_error(command, f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
+    except UsageError as e:
+        return usage_error(command, str(e))
     except DigitlabError as e:
         print(f"digitlab: error: {e}", file=sys.stderr)
         return 1

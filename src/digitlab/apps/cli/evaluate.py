@@ -14,6 +14,7 @@ from ...nn.losses import CategoricalCrossentropy
 from ...utils import to_categorical
 from ...vision import predict
 from .. import plots
+from . import checks
 from .train import beside
 
 
@@ -38,17 +39,17 @@ def evaluate(model, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndar
 
 
 def run(args: argparse.Namespace) -> int:
+    png = checks.output_file(args.confusion or beside(args.model, ".confusion.png"), "confusion matrix (.png)")
     model = predict.load(args.model)
     dataset = args.dataset or (model.meta.get("train") or {}).get("dataset", "mnist")
     _, (x, y) = datasets.load_flat(dataset)
     accuracy, loss, matrix = evaluate(model, x, y)
     names = list(datasets.get(dataset).class_names)
-    png = args.confusion or str(beside(args.model, ".confusion.png"))
     plots.confusion_plot(matrix, names, f"{Path(args.model).name} on {dataset} test: {100 * accuracy:.2f}% correct", png)
     if args.json:
         print(json.dumps({"model": args.model, "dataset": dataset, "samples": len(y), "accuracy": accuracy,
                           "loss": loss, "per_class_accuracy": metrics.per_class_accuracy(matrix).tolist(),
-                          "confusion_matrix": matrix.tolist(), "confusion_png": png}))
+                          "confusion_matrix": matrix.tolist(), "confusion_png": str(png)}))
         return 0
     print(f"{args.model} on the {dataset} test set ({len(y):,} images)")
     print(f"accuracy {100 * accuracy:.2f}%   loss {loss:.4f}\n")

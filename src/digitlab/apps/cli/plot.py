@@ -10,6 +10,7 @@ import numpy as np
 
 from ...errors import DigitlabError
 from .. import plots
+from . import checks
 
 
 def add_parser(sub) -> None:
@@ -25,18 +26,22 @@ def read_history(path: Path) -> dict:
     try:
         history = json.loads(path.read_text())
     except FileNotFoundError:
-        raise DigitlabError(f"{path}: no such history file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DigitlabError(f"{path}: not valid JSON ({e}); expected a .history.json from digitlab train") from None
+        raise DigitlabError(f"{path}: no such file; expected a .history.json from digitlab train") from None
+    except IsADirectoryError:
+        raise DigitlabError(f"{path}: is a directory; expected a .history.json from digitlab train") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DigitlabError(f"{path}: not a training history (not JSON); expected a .history.json from "
+                            "digitlab train" + (", not the model file" if path.suffix == ".safetensors" else "")) from None
     if not isinstance(history, dict) or not isinstance(history.get("batch_loss"), list) or not history.get("loss"):
-        raise DigitlabError(f"{path}: no 'batch_loss' and 'loss' lists; expected a .history.json from digitlab train")
+        raise DigitlabError(f"{path}: not a training history (no 'batch_loss' and 'loss' lists); expected a "
+                            ".history.json from digitlab train")
     return history
 
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.history)
+    out = checks.output_dir(args.out or path.parent, "plots (.png)")
     history = read_history(path)
-    out = Path(args.out) if args.out else path.parent
     out.mkdir(parents=True, exist_ok=True)
     stem = path.name.removesuffix(".json").removesuffix(".history")
     batch = np.asarray(history["batch_loss"], dtype=float)
@@ -44,11 +49,17 @@ def run(args: argparse.Namespace) -> int:
     per_epoch = [chunk.mean() for chunk in np.array_split(batch, epochs)] if len(batch) >= epochs else history["loss"]
     written = [out / f"{stem}.cost_per_batch.png", out / f"{stem}.cost_per_epoch.png"]
     plots.line_plot({"cost": batch}, f"{stem}: cost of every minibatch", "minibatch", "cost", written[0])
-    plots.line_plot({"cost": per_epoch}, f"{stem}: cost averaged over each epoch", "epoch", "cost", written[1])
+    plots.line_plot({"cost": per_epoch}, f"{stem}: cost averaged over each epoch", "epoch", "cost", written[1],
+                    integer_x=True)
     accuracy = {k: history[v] for k, v in (("train", "accuracy"), ("validation", "val_accuracy")) if history.get(v)}
     if accuracy:
         written.append(out / f"{stem}.accuracy.png")
-        plots.line_plot(accuracy, f"{stem}: accuracy per epoch", "epoch", "accuracy", written[-1], ylim=(0, 1))
+        # the axis fits the curves (a 0-1 axis flattens them), never above 1
+        top = max(max(v) for v in accuracy.values())
+        bottom = min(min(v) for v in accuracy.values())
+        margin = max(0.005, 0.1 * (top - bottom))
+        plots.line_plot(accuracy, f"{stem}: accuracy per epoch", "epoch", "accuracy", written[-1],
+                        ylim=(max(0.0, bottom - margin), min(1.0, top + margin)), integer_x=True)
     for w in written:
         print(f"wrote {w}")
     return 0

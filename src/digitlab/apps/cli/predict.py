@@ -8,6 +8,7 @@ import os
 import sys
 
 from ...vision import predict
+from . import checks
 
 
 def add_parser(sub) -> None:
@@ -24,8 +25,9 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.top <= 10:
-        print(f"digitlab: error: --top {args.top}: expected 1 to 10", file=sys.stderr)
-        return 2
+        raise checks.UsageError(f"--top {args.top}: expected 1 to 10")
+    if args.save_preprocessed:
+        checks.output_dir(args.save_preprocessed, "28x28 images the model saw (.png)")
     model = predict.load(args.model)
     records = predict.predict_files(model, args.inputs, args.save_preprocessed)
     failed = [r for r in records if "error" in r]

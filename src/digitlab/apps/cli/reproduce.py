@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 
 from ...tutorials import reproduce
+from ...tutorials.legacy_pickle import book_network, load_pickled_weights
+from . import checks
 
 
 def add_parser(sub) -> None:
@@ -14,24 +16,36 @@ def add_parser(sub) -> None:
     p.add_argument("systems", nargs="*", default=["all"], metavar="SYSTEM",
                    help=f"{', '.join(reproduce.SYSTEMS)} or all (default: all)")
     p.add_argument("--quick", action="store_true", help="CI-sized runs (each row says how it was shortened)")
-    p.add_argument("--weights", metavar="PATH", help="the book's sample_weight.pkl, for dlfs-pretrained")
+    p.add_argument("--weights", metavar="PATH", help="your own copy of the book's sample_weight.pkl, for "
+                                                     "dlfs-pretrained (default: the copy shipped with digitlab)")
     p.add_argument("--gradient", choices=("backprop", "numerical"), default="backprop",
                    help="how two-layer-net computes its gradients (default: backprop)")
     p.add_argument("--iters", type=int, metavar="N",
                    help="two-layer-net iterations (default: 10,000 with backprop, 20 numerical; quick 1,000 / 3)")
     p.add_argument("--seeds", type=int, default=1, metavar="N",
                    help="train the Keras presets with seeds 0..N-1 and report the spread (default: 1)")
-    p.add_argument("--json", default="reproduce.json", metavar="PATH", help="where to write the table (default: %(default)s)")
+    p.add_argument("--json", default="reproduce.json", metavar="PATH",
+                   help="the table to write; rows of systems not run now are kept from an earlier run "
+                        "(default: %(default)s)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    if args.iters is not None and args.iters < 1 or args.seeds < 1:
-        print("digitlab: error: --iters and --seeds must be at least 1", file=sys.stderr)
-        return 2
+    checks.at_least(args.iters, 1, "--iters")
+    checks.at_least(args.seeds, 1, "--seeds")
+    unknown = [name for name in args.systems if name != "all" and name not in reproduce.SYSTEMS]
+    if unknown:
+        raise checks.UsageError(f"unknown system {unknown[0]!r} (expected one of: {', '.join(reproduce.SYSTEMS)}, all)")
+    checks.output_file(args.json, "reproduce table (.json)")
+    reproduce.read_json(args.json)  # a file there that is not a table is refused now, not after the runs
+    if args.weights:  # the user's own copy: read and checked before anything trains
+        path = checks.input_file(args.weights, "pickle of the book's weights (.pkl)")
+        book_network(load_pickled_weights(path), str(path))
     results = reproduce.run(args.systems, quick=args.quick, log=lambda line: print(line, file=sys.stderr),
                             weights=args.weights, gradient=args.gradient, iters=args.iters, seeds=args.seeds)
     print(reproduce.format_table(results))
-    reproduce.write_json(results, args.json, args.quick)
-    print(f"\nwritten: {args.json}")
+    doc = reproduce.write_json(results, args.json, args.quick)
+    kept = len(doc["results"]) - len(results)
+    rows = f"{len(results)} row{'' if len(results) == 1 else 's'}"
+    print(f"\nwritten: {args.json}" + (f" ({rows} from this run, {kept} kept from earlier runs)" if kept else ""))
     return 0

@@ -18,6 +18,11 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .checks import UsageError, at_least
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected 0 to 65535")
+    at_least(args.workers, 1, "--workers")
     import uvicorn
 
     from ...vision import predict

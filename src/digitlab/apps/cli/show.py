@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 from ... import datasets
 from ...errors import DigitlabError
 from .. import plots
+from . import checks
 
 
 def add_parser(sub) -> None:
@@ -49,6 +51,7 @@ def by_model(args: argparse.Namespace, correct: bool) -> int:
     model_path = args.correct if correct else args.misclassified
     model = predict.load(model_path)
     dataset = (model.meta.get("train") or {}).get("dataset", args.dataset)
+    out = checks.output_file(args.out or f"{dataset}_{'correct' if correct else 'misclassified'}.png", "PNG")
     _, (x, y) = datasets.load_flat(dataset)
     predicted = model.predict(x).argmax(axis=1)
     chosen = np.flatnonzero((predicted == y) == correct)[: args.count]
@@ -58,7 +61,6 @@ def by_model(args: argparse.Namespace, correct: bool) -> int:
     titles = [f"true {names[y[i]]} / pred {names[predicted[i]]}" for i in chosen]
     kind = "correctly classified" if correct else "misclassified"
     wrong = int(np.sum(predicted != y))
-    out = args.out or f"{dataset}_{'correct' if correct else 'misclassified'}.png"
     plots.image_grid(x[chosen].reshape(-1, 28, 28), titles,
                      f"{len(chosen)} {kind} {dataset} test images ({wrong:,} of {len(y):,} wrong)", out)
     print(f"wrote {out}")
@@ -66,11 +68,19 @@ def by_model(args: argparse.Namespace, correct: bool) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.count < 1:
-        raise DigitlabError(f"--count {args.count} must be at least 1")
+    checks.at_least(args.count, 1, "--count")
+    if args.out:
+        checks.output_file(args.out, "PNG")
+    if args.path:
+        if not Path(args.path).is_dir():
+            raise DigitlabError(f"{args.path}: no such directory; expected a directory holding the four IDX files")
     if args.misclassified or args.correct:
         return by_model(args, correct=bool(args.correct))
     spec = datasets.get(args.dataset)
+    if args.digit is not None and not 0 <= args.digit < len(spec.class_names):
+        raise checks.UsageError(f"--digit {args.digit}: expected 0 to {len(spec.class_names) - 1}")
+    out = checks.output_file(args.out or (f"{spec.name}_classes.png" if args.digit is None
+                                          else f"{spec.name}_class{args.digit}.png"), "PNG")
     files = datasets.load_files(spec, args.path)
     images, labels = files[f"{args.split}_images"].array, files[f"{args.split}_labels"].array
     names = spec.class_names
@@ -78,15 +88,11 @@ def run(args: argparse.Namespace) -> int:
         chosen = first_of_each_class(labels, len(names))
         titles = [_class_label(names, c) for c in range(len(names))]
         suptitle = f"{spec.name} {args.split}: first example of each class"
-        out = args.out or f"{spec.name}_classes.png"
         cols = 5
     else:
-        if not 0 <= args.digit < len(names):
-            raise DigitlabError(f"--digit {args.digit} is out of range (expected 0 to {len(names) - 1})")
         chosen = np.flatnonzero(labels == args.digit)[: args.count]
         titles = [f"#{i}" for i in chosen]
         suptitle = f"{spec.name} {args.split}: {len(chosen)} examples of {_class_label(names, args.digit)}"
-        out = args.out or f"{spec.name}_class{args.digit}.png"
         cols = None
     plots.image_grid(images[chosen], titles, suptitle, out, cols=cols)
     print(f"wrote {out}")

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from ... import datasets
 from ..._io import atomic_write_bytes
-from ...errors import DigitlabError
+from ...errors import DigitlabError, InvalidValueError
 from ...nn import Sequential, load_model
 from ...nn.callbacks import EpochSnapshot
 from ...tutorials import presets
+from . import checks
+from .checks import UsageError
 
 
 def add_parser(sub) -> None:
@@ -38,7 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("--augment", action="store_true", help="train on randomly shifted, rotated, scaled and "
                                                           "thickened digits (on for --preset default)")
     p.add_argument("--dataset", choices=sorted(datasets.DATASETS), default=None, help="dataset (default: mnist)")
-    p.add_argument("--out", required=True, help="model file to write (.safetensors); history goes to <out>.history.json")
+    p.add_argument("--out", required=True, help="model file to write (.safetensors)")
+    p.add_argument("--history", metavar="PATH", help="training history to write (default: <out>.history.json)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1, help="0 silent, 1 progress bar, 2 a line per epoch")
     p.set_defaults(run=run)
 
@@ -48,23 +51,24 @@ def build(args) -> tuple[Sequential, dict]:
     if args.preset:
         preset = presets.get(args.preset)
         if args.activation or args.optimizer:
-            raise DigitlabError("--activation and --optimizer go with --layers; a --preset fixes them")
+            raise UsageError("--activation and --optimizer go with --layers; a --preset fixes them")
         preset = dataclasses.replace(preset, augment=preset.augment or args.augment)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size, "preset": preset.name}
     else:
         try:
             hidden = tuple(int(n) for n in (args.layers or "512").split(",") if n.strip())
         except ValueError:
-            raise DigitlabError(f"--layers {args.layers!r}: expected sizes separated by commas, like 512,256") from None
+            raise UsageError(f"--layers {args.layers!r}: expected sizes separated by commas, like 512,256") from None
         if not hidden or min(hidden) < 1:
-            raise DigitlabError(f"--layers {args.layers!r}: expected positive sizes, like 512,256")
+            raise UsageError(f"--layers {args.layers!r}: expected positive sizes, like 512,256")
         preset = presets.Preset("mlp", "from --layers", hidden, args.optimizer or "adam", epochs=5,
                                 activation=args.activation or "relu", augment=args.augment)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size}
-    model = preset.build(seed=args.seed)
+    try:
+        model = preset.build(seed=args.seed)
+    except InvalidValueError as e:  # an unknown --activation or --optimizer name
+        raise UsageError(str(e)) from None
     if args.lr is not None:
-        if not args.lr > 0:
-            raise DigitlabError(f"--lr {args.lr}: expected a learning rate > 0")
         model.optimizer.learning_rate = args.lr
     return model, settings
 
@@ -75,8 +79,24 @@ def beside(model_file: str | Path, suffix: str) -> Path:
     return model_file.with_name(model_file.name.removesuffix(".safetensors") + suffix)
 
 
+def check(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+    """The model, history and checkpoint paths, once every option and path has been checked."""
+    for key in ("epochs", "batch_size"):
+        checks.at_least(getattr(args, key), 1, f"--{key.replace('_', '-')}")
+    if args.lr is not None and not args.lr > 0:
+        raise UsageError(f"--lr {args.lr}: expected a learning rate > 0")
+    if args.resume:
+        checks.input_file(args.resume, "digitlab model or checkpoint (.safetensors)")
+    out = checks.output_file(args.out, "model file (.safetensors)")
+    history = checks.output_file(args.history or beside(out, ".history.json"), "history file (.json)")
+    checkpoint = checks.output_file(beside(out, ".checkpoint.safetensors"), "checkpoint (.safetensors)")
+    if len({out.resolve(), history.resolve(), checkpoint.resolve()}) < 3:
+        raise UsageError(f"--out {out} and --history {history}: expected two different files")
+    return out, history, checkpoint
+
+
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out, history_file, checkpoint = check(args)
     if args.resume:
         model = load_model(args.resume)
         if model.optimizer is None:
@@ -88,30 +108,26 @@ def run(args: argparse.Namespace) -> int:
         dataset = args.dataset or "mnist"
     settings["dataset"] = dataset
     for key in ("epochs", "batch_size"):
-        value = getattr(args, key)
-        if value is not None:
-            if value < 1:
-                raise DigitlabError(f"--{key.replace('_', '-')} {value}: expected at least 1")
-            settings[key] = value
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
     model.meta["train"] = settings
-    (x, y), (xt, yt) = datasets.load_flat(dataset)
     done = len(model.history.epoch)
     if done >= settings["epochs"]:
-        raise DigitlabError(f"{args.resume}: already trained for {done} epochs; pass --epochs N with N > {done}")
+        raise DigitlabError(f"{args.resume}: already trained for {done} epoch{'' if done == 1 else 's'}; "
+                            f"pass --epochs N with N > {done}")
+    (x, y), (xt, yt) = datasets.load_flat(dataset)
     snapshot = EpochSnapshot()
     try:
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"], initial_epoch=done,
                   verbose=args.verbose, validation_data=(xt, yt), callbacks=[snapshot])
     except KeyboardInterrupt:
         completed = snapshot.restore()
-        checkpoint = beside(out, ".checkpoint.safetensors")
         model.save(checkpoint)
         print(f"\ninterrupted: saved the model as of epoch {completed}/{settings['epochs']} to {checkpoint}\n"
               f"continue with: digitlab train --resume {checkpoint} --out {out}", file=sys.stderr)
         return 130
     model.save(out)
     history = {"epochs": model.history.epoch, **model.history.to_dict(), "train": settings}
-    history_file = beside(out, ".history.json")
     atomic_write_bytes(history_file, (json.dumps(history, indent=1) + "\n").encode())
     loss, accuracy = model.evaluate(xt, yt, verbose=0)
     print(f"test accuracy {100 * accuracy:.2f}%, loss {loss:.4f}")

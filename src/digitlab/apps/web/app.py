@@ -5,10 +5,13 @@
                         {"image": "data:image/png;base64,..."} or a raw image/png or image/jpeg body
                         -> {"label", "probabilities", "preprocessed": PNG data URL of the 28x28 input}
     GET  /healthz       {"status": "ok", "model": ...}
-    GET  /docs          the OpenAPI documentation FastAPI generates
+    GET  /docs          the OpenAPI documentation FastAPI generates, in Swagger UI served from the
+                        swagger-ui-py package (works offline); /openapi.json the spec
+    GET  /favicon.ico   the page's icon
 
-Every refusal is a JSON ``{"error": "..."}`` with its status: 413 (too many bytes or
-pixels), 415 (not PNG or JPEG), 422 (undecodable, blank, malformed), 503 (busy).
+Every refusal is a JSON ``{"error": "..."}`` with its status: 404 and 405 (no such page
+or method), 413 (too many bytes or pixels), 415 (not PNG or JPEG), 422 (undecodable,
+blank, malformed), 503 (busy).
 The model is loaded once, when the app is created. Preprocessing is the same
 ``to_mnist`` as ``digitlab predict``.
 """
@@ -23,9 +26,12 @@ import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import __version__
 from ...vision import predict, preprocess
@@ -36,6 +42,13 @@ MAX_PIXELS = 25_000_000              # 413 above this (a 25-megapixel photo is a
 MAX_CONCURRENT = 32                  # requests in progress per server process; more wait ...
 QUEUE_TIMEOUT = 2.0                  # ... this many seconds, then 503 (so memory stays bounded)
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg"}
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's JS and CSS, as the swagger-ui-py package ships them (so /docs needs no CDN)."""
+    from importlib.resources import files
+
+    return Path(str(files("swagger_ui") / "static"))
 
 
 class Prediction(BaseModel):
@@ -73,20 +86,42 @@ _REQUEST_BODY = {"requestBody": {"required": True, "content": {
 def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model)."""
     model_path = model_path or os.environ.get("DIGITLAB_MODEL") or None
-    app = FastAPI(title="digitlab", version=__version__,
+    app = FastAPI(title="digitlab", version=__version__, docs_url=None, redoc_url=None,
                   description="Draw or upload a handwritten digit; digitlab reads it the way MNIST was made.")
     app.state.model = predict.load(model_path)  # once, here: every request shares it
     app.state.model_name = Path(model_path).name if model_path else "default"
     app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_dir()), name="swagger-ui")
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
         return JSONResponse({"error": exc.message}, status_code=exc.status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # 404, 405...: the same shape
+        message = {404: f"no such page: {request.url.path}",
+                   405: f"method {request.method} not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        return JSONResponse({"error": f"invalid request ({where})"}, status_code=422)
+
     @app.get("/", include_in_schema=False)
     async def page():
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="digitlab API",
+                                   swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs/assets/swagger-ui.css", swagger_favicon_url="/favicon.ico")
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict:

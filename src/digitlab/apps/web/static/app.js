@@ -9,6 +9,17 @@ const statusEl = document.getElementById("status");
 const seenEl = document.getElementById("seen");
 const barsEl = document.getElementById("bars");
 
+// An empty 28x28 frame (black, as the model's inputs are) for the "what the model saw" box when there is no answer,
+// so the box keeps its size and never shows a broken image.
+const EMPTY_FRAME = (() => {
+  const c = document.createElement("canvas");
+  c.width = c.height = 28;
+  const g = c.getContext("2d");
+  g.fillStyle = "#000";
+  g.fillRect(0, 0, 28, 28);
+  return c.toDataURL("image/png");
+})();
+
 const bars = [];
 for (let d = 0; d < 10; d++) {
   const li = document.createElement("li");
@@ -25,7 +36,12 @@ function clearCanvas() {
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
   show(null);
-  statusEl.textContent = "draw a digit";
+  say("draw a digit");
+}
+
+function say(text, isError = false) {
+  statusEl.textContent = text;
+  statusEl.classList.toggle("error", isError);
 }
 
 let drawing = false, last = null, sequence = 0, timer = null;
@@ -71,29 +87,29 @@ function schedule() {
 
 async function send(dataUrl) {
   const mine = ++sequence;
-  statusEl.textContent = "reading...";
+  say("reading...");
   try {
     const response = await fetch("/api/predict", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ image: dataUrl }),
     });
-    const body = await response.json();
+    const body = await response.json().catch(() => ({}));
     if (mine !== sequence) return;  // a newer drawing has been sent since
     if (!response.ok) {
       show(null);
-      statusEl.textContent = response.status === 422 && /no ink/.test(body.error) ? "draw a digit" : body.error;
+      say(body.error || `the server answered ${response.status}`, true);  // the server's own words
       return;
     }
     show(body);
-    statusEl.textContent = `${(100 * body.probabilities[body.label]).toFixed(1)}% sure`;
+    say(`${(100 * body.probabilities[body.label]).toFixed(1)}% sure`);
   } catch (err) {
-    if (mine === sequence) statusEl.textContent = "the server did not answer";
+    if (mine === sequence) say("the server did not answer", true);
   }
 }
 
 function show(result) {
   labelEl.textContent = result ? String(result.label) : "?";
   labelEl.dataset.label = result ? String(result.label) : "";
-  if (result) seenEl.src = result.preprocessed; else seenEl.removeAttribute("src");
+  seenEl.src = result ? result.preprocessed : EMPTY_FRAME;
   bars.forEach((li, d) => {
     const p = result ? result.probabilities[d] : 0;
     li.querySelector(".fill").style.width = `${(100 * p).toFixed(1)}%`;
@@ -113,6 +129,10 @@ document.getElementById("upload").addEventListener("change", (e) => {
       clearCanvas();
       const s = Math.min(canvas.width / img.width, canvas.height / img.height);
       ctx.drawImage(img, (canvas.width - img.width * s) / 2, (canvas.height - img.height * s) / 2, img.width * s, img.height * s);
+      send(reader.result);
+    };
+    img.onerror = () => {  // the browser cannot show it: the server still says what is wrong with it
+      clearCanvas();
       send(reader.result);
     };
     img.src = reader.result;
