@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from digitlab.tutorials.legacy_pickle import bundled_weights
 
 SEEDS = Path(__file__).parent / "seeds"
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,10 +53,10 @@ def test_seed_000_raschka_mlp(tmp_path):
         assert (tmp_path / f"{png}.png").stat().st_size > 5000
 
 
-@pytest.mark.skipif(not (SHARED / "data/dlfs/sample_weight.pkl").is_file(), reason="needs ../shared/data/dlfs")
 @pytest.mark.parametrize("script", ["neuralnet_mnist.py", "neuralnet_mnist_batch.py"])
 def test_seed_001_pretrained_network_scores_exactly_0_9352(tmp_path, script):
-    shutil.copy(SHARED / "data/dlfs/sample_weight.pkl", tmp_path / "sample_weight.pkl")
+    """The book's sample_weight.pkl (shipped with digitlab) beside the script, as the book has it."""
+    shutil.copy(bundled_weights("sample_weight"), tmp_path / "sample_weight.pkl")
     out = run("seed_001", script, tmp_path)
     assert out.strip().splitlines()[-1] == "Accuracy : 0.9352"
     if script.endswith("batch.py"):

@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
                                    "scaled to 20 px, centred by mass in 28x28) and print the model's answer.")
     p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_DIR")
     p.add_argument("--model", help="a model file (default: the model shipped with digitlab)")
-    p.add_argument("--json", action="store_true", help="print one JSON list of {file, label, probabilities} or {file, error}")
+    p.add_argument("--json", action="store_true", help="print one JSON list of {file, label, confidence, unsure, probabilities} or {file, error}")
     p.add_argument("--top", type=int, default=3, help="how many likeliest digits to print (default: 3)")
     p.add_argument("--save-preprocessed", metavar="DIR", help="write the 28x28 image the model saw for each file")
     p.set_defaults(run=run)
@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             ranked = sorted(range(10), key=lambda k: -r["probabilities"][k])[: args.top]
             top = ", ".join(f"{k} ({100 * r['probabilities'][k]:.1f}%)" for k in ranked)
-            print(f"{r['file']}: {r['label']}    top {args.top}: {top}")
+            unsure = "  (unsure)" if r["unsure"] else ""
+            print(f"{r['file']}: {r['label']}{unsure}    top {args.top}: {top}")
     for r in failed:
         print(f"digitlab: error: {r['error']}", file=sys.stderr)
     if args.save_preprocessed:
