@@ -39,3 +39,26 @@ def test_photos_are_varied(set_of_photos):
     assert len({im.size for im in images}) > 250
     paper = [np.median(np.asarray(im.convert("L"))) for im in images]
     assert min(paper) < 64 and max(paper) > 160  # light ink on a dark board, and dark ink on paper
+
+
+@pytest.mark.parametrize("source", ["pen", "degraded"])
+def test_other_photo_sources_are_read_and_beat_the_textbook_recipe(source, mnist_data):
+    """Pen trajectories on ruled and squared paper, and small, blurred, bold or thin MNIST digits
+    (tests/photo_sources.py): read well, and at least as well as the textbook recipe on the same photos."""
+    from tests import photo_sources
+
+    made = photo_sources.SOURCES[source](150, seed=11)
+    model = predict.load()
+    labels = np.array([label for label, _, _ in made])
+    ours = predict.predict_digits(model, np.array([preprocess.to_mnist(d) for _, d, _ in made])).argmax(axis=1)
+    textbook = predict.predict_digits(model, np.array([photo_sources.textbook_recipe(d) for _, d, _ in made]))
+    assert np.mean(ours == labels) >= 0.93
+    assert np.mean(ours == labels) >= np.mean(textbook.argmax(axis=1) == labels) - 0.02
+
+
+def test_photo_sources_are_repeatable_and_differ():
+    from tests import photo_sources
+
+    a, b = photo_sources.pen(5, seed=3), photo_sources.pen(5, seed=3)
+    assert [d for _, d, _ in a] == [d for _, d, _ in b]
+    assert [d for _, d, _ in photo_sources.degraded(5, seed=3)] != [d for _, d, _ in photo_sources.degraded(5, seed=4)]
