@@ -56,7 +56,7 @@ def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_)
 
     if weights is None:
         return Result("dlfs-pretrained", "0.9352", "", "skipped", note="needs the book's sample_weight.pkl: --weights PATH")
-    model = book_network(load_pickled_weights(weights))
+    model = book_network(load_pickled_weights(weights), source=weights)
     _, (x, t) = mnist.load_mnist(normalize=True)
     batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
     single = float(np.mean([model.predict(x[i:i + 1]).argmax() == t[i] for i in range(len(x))]))
