@@ -40,7 +40,7 @@ def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], wh
         if e.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket, or a FIFO variant that cannot be opened
             raise error(f"{path}: not a regular file, expected a {what}") from None
         raise
-    with os.fdopen(fd, "rb", buffering=0) as f:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise error(f"{path}: is a directory, expected a {what}")
@@ -50,7 +50,10 @@ def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], wh
             raise error(f"{path}: {info.st_size:,} bytes is more than the {limit:,} allowed for a {what}")
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
-        data = f.read(limit + 1)  # a file that grew while being read is still capped
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)  # a file that grew while being read is still capped
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise error(f"{path}: more than the {limit:,} bytes allowed for a {what}")
     return data

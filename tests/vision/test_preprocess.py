@@ -145,3 +145,17 @@ def test_save_preview_writes_the_28x28_png(tmp_path, digits):
     preprocess.save_preview(to_mnist(x[6]), out)
     img = Image.open(out)
     assert img.size == (28, 28) and img.mode == "L"
+
+
+def test_a_float_tiff_with_levels_in_0_1_is_read_not_blank(tmp_path):
+    """Issue 11, 8: a float32 TIFF with values in [0, 1] was read as blank ("no ink found")."""
+    from PIL import Image
+
+    from digitlab.vision.preprocess import to_mnist
+
+    a = np.ones((100, 100), np.float32)
+    a[15:85, 45:55] = 0.0  # a dark "1" on white paper, levels in [0, 1]
+    path = tmp_path / "one.tif"
+    Image.fromarray(a, "F").save(path)
+    digit = to_mnist(path)
+    assert digit.max() > 0.5 and digit[:, 12:16].sum() > digit[:, :8].sum()
