@@ -153,7 +153,7 @@ def test_gzip_data_past_what_the_header_declares_is_not_inflated(tmp_path):
 
 
 @pytest.mark.parametrize("header, message", [
-    (bytes.fromhex("00000804") + struct.pack(">4I", 65536, 65536, 65536, 65536), "truncated"),
+    (bytes.fromhex("00000804") + struct.pack(">4I", 65536, 65536, 65536, 65536), "truncated|declares 18,446,744,073,709,551,636 bytes"),
     (bytes.fromhex("0000083f") + bytes(4 * 63), "63 dimensions"),
     (bytes.fromhex("000008ff") + struct.pack(">255I", *[2] * 255), "255 dimensions"),
 ])
