@@ -182,3 +182,12 @@ def test_a_limit_below_the_content_is_refused(tmp_path):
         with pytest.raises(IDXFormatError, match="at most 50"):
             read_idx(tmp_path / name, max_bytes=50)
         assert read_idx(tmp_path / name, max_bytes=108).shape == (100,)
+
+
+@pytest.mark.parametrize("shape", [(0, 2**32 - 1, 2**32 - 1, 2**32 - 1), (65536, 65536, 0, 65536, 65536, 65536)])
+def test_an_empty_shape_with_sizes_too_large_for_numpy_is_an_idx_error(tmp_path, shape):
+    """Found by the fuzz suite: no elements, so the size matched, but NumPy cannot make the shape."""
+    path = tmp_path / "e.idx"
+    path.write_bytes(struct.pack(f">HBB{len(shape)}I", 0, 0x08, len(shape), *shape))
+    with pytest.raises(IDXFormatError, match="too large for an array"):
+        read_idx(path)

@@ -134,6 +134,9 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise IDXFormatError(
             f"{name}: data {what}: shape {shape} of {dtype.name} needs {expected:,} bytes after the header, found {actual:,}"
         )
+    if math.prod(n for n in shape if n) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise IDXFormatError(f"{name}: shape {shape} has no elements but sizes too large for an array "
+                             "(each size times the others must fit in memory)")
     array = np.frombuffer(data, dtype=dtype, offset=header_len).reshape(shape)
     return array.astype(dtype.newbyteorder("="))  # copies: native order and writeable
 
