@@ -93,3 +93,19 @@ def test_data_info_refuses_a_fifo_in_place_of_a_file(tmp_path, capsys):
     os.mkfifo(d / "t10k-labels-idx1-ubyte.gz")
     assert finishes(lambda: main(["data", "info", "--path", str(d)])) == 1
     assert "not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000, b'{"batch_loss": [[1]], "loss": [1]}',
+                                     b'{"batch_loss": [1], "loss": [1], "accuracy": ["x"]}', b"\xff\xfe"])
+def test_plot_refuses_malformed_histories_in_one_line(tmp_path, capsys, content):
+    path = tmp_path / "m.history.json"
+    path.write_bytes(content)
+    assert main(["plot", str(path)]) == 1
+    assert capsys.readouterr().err.startswith(f"digitlab: error: {path}: ")
+
+
+def test_plot_refuses_a_fifo(tmp_path, capsys):
+    fifo = tmp_path / "m.history.json"
+    os.mkfifo(fifo)
+    assert finishes(lambda: main(["plot", str(fifo)])) == 1
+    assert "not a regular file" in capsys.readouterr().err
