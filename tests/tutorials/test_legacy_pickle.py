@@ -146,3 +146,14 @@ def test_the_cli_names_the_missing_keys(tmp_path, monkeypatch, capsys):
     assert main(["reproduce", "dlfs-pretrained", "--weights", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("digitlab: error: ") and "lacks b1, W2, b2, W3, b3" in err and "p.pkl" in err
+
+
+def test_a_huge_memo_index_is_refused_before_the_unpickler_grows_its_table(tmp_path):
+    """Found by the fuzz suite: LONG_BINPUT 1594521953 made the unpickler allocate a 12 GB memo table."""
+    data = bytearray(pickle.dumps({"W1": np.zeros(2)}, protocol=2))
+    at = data.index(pickle.BINPUT)
+    data[at:at + 2] = pickle.LONG_BINPUT + (1594521953).to_bytes(4, "little")
+    path = tmp_path / "memo.pkl"
+    path.write_bytes(bytes(data))
+    with pytest.raises(LegacyPickleError, match="memo index 1594521953"):
+        load_pickled_weights(path)

@@ -155,13 +155,14 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
         return text.encode("latin-1")
 
 
-def _count_opcodes(data: bytes) -> int:
-    n = 0
-    for _ in pickletools.genops(data):
-        n += 1
-        if n > MAX_OPCODES:
+def _check_opcodes(data: bytes) -> None:
+    """Walk the instructions without running them: their number is bounded, and so are memo indices
+    (the unpickler grows its memo table to the largest index it sees: LONG_BINPUT 2**31 would take 16 GB)."""
+    for n, (op, arg, _) in enumerate(pickletools.genops(data)):
+        if n >= MAX_OPCODES:
             raise _Refused(f"more than {MAX_OPCODES:,} pickle instructions (arrays of weights need a few hundred)")
-    return n
+        if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and not 0 <= int(arg) < MAX_OPCODES:
+            raise _Refused(f"memo index {arg} (at most {MAX_OPCODES - 1:,})")
 
 
 def load_pickled_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -172,7 +173,7 @@ def load_pickled_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     except FileNotFoundError:
         raise LegacyPickleError(f"{path}: no such file") from None
     try:
-        _count_opcodes(data)
+        _check_opcodes(data)
         obj = _ArraysOnlyUnpickler(io.BytesIO(data), str(path), _Budget(2 * len(data))).load()
     except UnsafePickleError:
         raise
