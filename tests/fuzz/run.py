@@ -1,6 +1,6 @@
 """Run fuzz cases in a worker process with an address-space limit and a per-case timeout.
 
-    python -m tests.fuzz.run                         # every surface, 300 cases each (as CI runs them)
+    python -m tests.fuzz.run                         # every surface, 1,000 cases each (as CI runs them)
     python -m tests.fuzz.run idx web --cases 5000    # a longer local run
     python -m tests.fuzz.run model --seed 0 --start 123 --count 1   # reproduce one case
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = int(os.environ.get("DIGITLAB_FUZZ_CASES", "300"))  # per surface in CI; more for a local run
+CASES = int(os.environ.get("DIGITLAB_FUZZ_CASES", "1000"))  # per surface in CI; more for a local run
 TIMEOUT = 30.0                    # seconds one case may take (generous: CI machines are shared)
 ADDRESS_SPACE = 3 << 30           # the worker's RLIMIT_AS: a blow-up fails fast instead of swapping
 PEAK_RSS = 1 << 30                # what the worker's resident memory may reach at most

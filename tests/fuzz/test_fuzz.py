@@ -1,6 +1,6 @@
 """The fuzz suite (issue 11): seeded bad input on every surface, each surface in its own worker process with
 an address-space limit, a per-case timeout and a cap on peak memory. Only the documented error types, no 5xx,
-no hang, no crash. DIGITLAB_FUZZ_CASES sets the cases per surface (300 here; see tests/fuzz/run.py)."""
+no hang, no crash. DIGITLAB_FUZZ_CASES sets the cases per surface (1,000 by default; see tests/fuzz/run.py)."""
 
 import pytest
 
