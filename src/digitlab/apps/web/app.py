@@ -65,7 +65,8 @@ class Refused(Exception):
 
 
 def _error_responses() -> dict:
-    why = {413: "upload or image too large", 415: "not a PNG or JPEG", 422: "undecodable, blank or malformed input",
+    why = {408: "the body did not arrive in time", 413: "upload or image too large",
+           415: "not PNG or JPEG bytes, or not the declared type", 422: "undecodable, blank or malformed input",
            503: "too many requests being read at once; retry"}
     return {code: {"model": Error, "description": text} for code, text in why.items()}
 
