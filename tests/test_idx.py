@@ -120,3 +120,74 @@ def test_write_refuses_types_idx_cannot_hold(tmp_path, dtype):
     with pytest.raises(IDXFormatError, match="cannot write dtype"):
         write_idx(tmp_path / "x.idx", np.zeros(3, dtype))
     assert not list(tmp_path.iterdir())
+
+
+# ---- issue 11, 6 and 7: hostile headers --------------------------------------------------------------
+
+import resource  # noqa: E402
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+
+def test_a_small_gzip_declaring_a_huge_vector_is_refused_without_inflating_it(tmp_path):
+    """Issue 11, 6: a 3 MB .gz declaring a 3 GiB vector was decompressed without a cap (6.2 GB RSS)."""
+    header = struct.pack(">HBBI", 0, 0x08, 1, 3 << 30)
+    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = z.compress(header) + b"".join(z.compress(bytes(1 << 20)) for _ in range(64)) + z.flush()
+    path = tmp_path / "big.idx1.gz"
+    path.write_bytes(body)  # 64 MiB of zeros in ~64 kB, the header declares 3 GiB
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(IDXFormatError, match="declares 3,221,225,480 bytes"):
+        read_idx(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # kB
+
+
+def test_gzip_data_past_what_the_header_declares_is_not_inflated(tmp_path):
+    header = struct.pack(">HBBI", 0, 0x08, 1, 10)
+    path = tmp_path / "long.idx1.gz"
+    path.write_bytes(gzip.compress(header + bytes(10 + (100 << 20))))  # 100 MiB more than declared
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(IDXFormatError, match="trailing bytes"):
+        read_idx(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # kB
+
+
+@pytest.mark.parametrize("header, message", [
+    (bytes.fromhex("00000804") + struct.pack(">4I", 65536, 65536, 65536, 65536), "truncated|declares 18,446,744,073,709,551,636 bytes"),
+    (bytes.fromhex("0000083f") + bytes(4 * 63), "63 dimensions"),
+    (bytes.fromhex("000008ff") + struct.pack(">255I", *[2] * 255), "255 dimensions"),
+])
+def test_headers_that_overflow_or_have_too_many_dimensions_are_idx_errors(tmp_path, header, message):
+    """Issue 11, 7: dims overflowing int64, or more than NumPy's dimensions, raised ValueError."""
+    for suffix, data in (("", header), (".gz", gzip.compress(header))):
+        path = tmp_path / f"h.idx{suffix}"
+        path.write_bytes(data)
+        with pytest.raises(IDXFormatError, match=message):
+            read_idx(path)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "labels.idx1"
+    os.mkfifo(fifo)
+    with pytest.raises(IDXFormatError, match="not a regular file"):
+        read_idx(fifo)
+
+
+def test_a_limit_below_the_content_is_refused(tmp_path):
+    write_idx(tmp_path / "a.idx", np.zeros(100, np.uint8))
+    write_idx(tmp_path / "a.idx.gz", np.zeros(100, np.uint8))
+    for name in ("a.idx", "a.idx.gz"):
+        with pytest.raises(IDXFormatError, match="at most 50"):
+            read_idx(tmp_path / name, max_bytes=50)
+        assert read_idx(tmp_path / name, max_bytes=108).shape == (100,)
+
+
+@pytest.mark.parametrize("shape", [(0, 2**32 - 1, 2**32 - 1, 2**32 - 1), (65536, 65536, 0, 65536, 65536, 65536)])
+def test_an_empty_shape_with_sizes_too_large_for_numpy_is_an_idx_error(tmp_path, shape):
+    """Found by the fuzz suite: no elements, so the size matched, but NumPy cannot make the shape."""
+    path = tmp_path / "e.idx"
+    path.write_bytes(struct.pack(f">HBB{len(shape)}I", 0, 0x08, len(shape), *shape))
+    with pytest.raises(IDXFormatError, match="too large for an array"):
+        read_idx(path)

@@ -1,6 +1,8 @@
-"""Small helpers that the seeds' users know from Keras."""
+"""Small helpers: those the seeds' users know from Keras, and a JSON nesting check."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -26,3 +28,15 @@ def to_categorical(y, num_classes: int | None = None, dtype=np.float32) -> np.nd
     out = np.zeros((len(y), num_classes), dtype=dtype)
     out[np.arange(len(y)), y] = 1
     return out
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def json_depth(text: str | bytes) -> int:
+    """How deep brackets nest in JSON ``text`` (strings skipped), found without parsing it, so a
+    document too deep for a recursive parser can be refused first. Linear in the length."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', data), dtype=np.uint8)
+    step = np.isin(codes, (ord("["), ord("{"))).astype(np.int64) - np.isin(codes, (ord("]"), ord("}")))
+    return int(np.cumsum(step).max()) if step.size else 0

@@ -85,3 +85,18 @@ def test_numerical_gradient_of_a_known_function():
     np.testing.assert_allclose(g, 3 * x**2, rtol=1e-8)
     assert x.tolist() == [1.0, -2.0, 3.0]  # restored exactly
     assert relative_error(g, 3 * x**2) < 1e-9
+
+
+def test_a_float32_model_is_checked_in_float64_and_left_untouched():
+    """Issue 11, 10: on a default (float32) model the check reported 5% errors on a correct network."""
+    model = Sequential([layers.Dense(16, activation="sigmoid", input_shape=(20,)),
+                        layers.Dense(10, activation="softmax")], seed=0)  # float32, the default
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(1)
+    x, y = rng.random((8, 20)), rng.integers(0, 10, 8)
+    before = model.get_weights()
+    errors = gradient_check(model, x, y)
+    assert max(errors.values()) < 1e-6, errors
+    assert model.dtype == np.float32 and all(p.dtype == np.float32 for p in model.params)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)

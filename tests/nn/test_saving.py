@@ -78,18 +78,98 @@ def test_tampered_weights_are_refused(tmp_path, data):
         load_model(path)
 
 
-def test_tampered_architecture_is_refused(tmp_path, data):
-    path, raw = _save_bytes(tmp_path, data)
+def _edit_header(path, edit):
+    """Rewrite the metadata document of ``path`` with ``edit(meta)``, keeping the recorded SHA-256."""
+    raw = path.read_bytes()
     (n,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8:8 + n])
     meta = json.loads(header["__metadata__"]["digitlab"])
-    meta["model"]["layers"][0]["config"]["units"] = 65
-    header["__metadata__"]["digitlab"] = json.dumps(meta, separators=(",", ":"))
+    meta = edit(meta)
+    header["__metadata__"]["digitlab"] = meta if isinstance(meta, str) else json.dumps(meta, separators=(",", ":"))
     new = json.dumps(header, separators=(",", ":")).encode()
-    new += b" " * (n - len(new)) if len(new) <= n else b""
-    assert len(new) == n
-    path.write_bytes(raw[:8] + new + raw[8 + n:])
+    new += b" " * ((8 - len(new) % 8) % 8)
+    path.write_bytes(struct.pack("<Q", len(new)) + new + raw[8 + n:])
+    return header["__metadata__"]["digitlab"]
+
+
+def _resign(path, edit):
+    """As an attacker who knows the format would: edit the metadata and record a matching SHA-256."""
+    from safetensors.numpy import load_file, save
+
+    from digitlab.nn.saving import file_digest
+
+    tensors = load_file(str(path))
+    document = _edit_header(path, edit)
+    path.write_bytes(save(tensors, metadata={"digitlab": document, "digitlab_sha256": file_digest(document, tensors)}))
+
+
+def _set_units(meta, units):
+    meta["model"]["layers"][0]["config"]["units"] = units
+    return meta
+
+
+def test_tampered_architecture_is_refused(tmp_path, data):
+    path, _ = _save_bytes(tmp_path, data)
+    _edit_header(path, lambda meta: _set_units(meta, 65))
+    with pytest.raises(ModelFileError, match="does not match its recorded SHA-256"):
+        load_model(path)
+    _resign(path, lambda meta: _set_units(meta, 65))  # even with a SHA-256 that matches, the shapes must
     with pytest.raises(ModelFileError, match=r"params/dense.kernel is float32\[784, 64\], the architecture needs float32\[784, 65\]"):
+        load_model(path)
+
+
+def test_shipped_model_with_an_edited_activation_is_refused(tmp_path):
+    """Issue 11, 2: changing the first "relu" to "sigmoid" loaded and scored 60.97%."""
+    from digitlab.vision.predict import DEFAULT_MODEL
+
+    path = tmp_path / "m.safetensors"
+    raw = DEFAULT_MODEL.read_bytes()
+    i = raw.index(b'relu')
+    path.write_bytes(raw[:i] + b"tanh" + raw[i + 4:])  # same length, so the header still parses
+    with pytest.raises(ModelFileError, match="does not match its recorded SHA-256"):
+        load_model(path)
+
+
+def test_declared_layer_sizes_are_checked_before_any_weight_is_allocated(tmp_path, data):
+    """Issue 11, 2: a file declaring 700,000 units allocated 6.4 GB before it was refused."""
+    import resource
+
+    path, _ = _save_bytes(tmp_path, data)
+    _resign(path, lambda meta: _set_units(meta, 700_000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ModelFileError, match=r"the architecture needs float32\[784, 700000\]"):
+        load_model(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # kB: never the 2.2 GB kernel
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: [],
+    lambda m: {**m, "rng_state": -1},
+    lambda m: {**m, "rng_state": {"bit_generator": "PCG64", "state": {"state": -1, "inc": 1}}},
+    lambda m: '{"format": "digitlab-model", "format_version": 2, "x": Infinity}',
+    lambda m: _set_units(m, float("inf")),
+    lambda m: json.dumps(m)[:-1] + ', "big": ' + "9" * 5000 + "}",
+    lambda m: json.dumps(m)[:-1] + ', "deep": ' + "[" * 5000 + "]" * 5000 + "}",
+    lambda m: {**m, "model": {**m["model"], "input_shape": [2 ** 40]}},
+    lambda m: {**m, "model": {**m["model"], "dtype": "object"}},
+    lambda m: {**m, "model": {**m["model"], "layers": [{"class_name": "Dense", "config": {"units": 64, "bogus": 1}}]}},
+    lambda m: {**m, "compile": {**m["compile"], "optimizer": {"class_name": "Adam", "config": {"learning_rate": "x"}}}},
+    lambda m: {**m, "optimizer_iterations": -5},
+    lambda m: {**m, "history": {"loss": [[1]]}},
+], ids=["list", "rng-minus-1", "rng-state-minus-1", "infinity", "inf-units", "5000-digits", "deep", "huge-input",
+        "object-dtype", "unknown-argument", "bad-learning-rate", "negative-steps", "nested-history"])
+def test_malformed_metadata_with_a_matching_sha256_is_a_model_file_error(tmp_path, data, edit):
+    """Issue 11, 2: each of these ended in a traceback (7 exception types); now ModelFileError and nothing else."""
+    path, _ = _save_bytes(tmp_path, data)
+    _resign(path, edit)
+    with pytest.raises(ModelFileError):
+        load_model(path)
+
+
+def test_format_1_files_are_refused_with_advice(tmp_path, data):
+    path, _ = _save_bytes(tmp_path, data)
+    _resign(path, lambda m: {**m, "format_version": 1})
+    with pytest.raises(ModelFileError, match="older digitlab.*checksum does not cover the architecture"):
         load_model(path)
 
 

@@ -87,3 +87,109 @@ def test_the_shipped_sample_weight_scores_0_9352_without_shared():
     model = book_network(load_pickled_weights(bundled_weights("sample_weight")))
     _, (x, t) = load_mnist(normalize=True)
     assert np.mean(model.predict(x, batch_size=100).argmax(1) == t) == 0.9352
+# ---- issue 11, 1: hostile pickles ------------------------------------------------------------------
+
+import codecs  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from digitlab.tutorials import LegacyPickleError  # noqa: E402
+
+try:
+    from numpy._core.multiarray import _reconstruct
+except ImportError:  # NumPy 1.x
+    from numpy.core.multiarray import _reconstruct
+
+
+class Reduces:
+    """Pickles as ``call(*args)`` then ``BUILD state``: how a hostile file would be written."""
+
+    def __init__(self, call, args, state=None):
+        self.call, self.args, self.state = call, args, state
+
+    def __reduce__(self):
+        return (self.call, self.args) if self.state is None else (self.call, self.args, self.state)
+
+
+def array_state(shape, dtype, raw):
+    return Reduces(_reconstruct, (np.ndarray, (0,), b"b"), (1, shape, np.dtype(dtype), False, raw))
+
+
+HOSTILE = {
+    "object-array": {"W1": array_state((1000,), object, [1])},
+    "nested-object-arrays": {"W1": array_state((1,), object, [array_state((1,), object, [[1] * 3])])},
+    "object-array-300M": {"W1": Reduces(np.ndarray, ((300_000_000,), np.dtype(object)))},
+    "hex-chain": {"W1": Reduces(codecs.encode, (Reduces(codecs.encode, (b"ab", "hex")), "hex"))},
+    "unknown-codec": {"W1": Reduces(codecs.encode, ("ab", "no-such-codec"))},
+    "1-TiB-shape": {"W1": array_state((1 << 37,), np.float64, b"")},
+    "string-dtype": {"W1": array_state((2,), "U1", b"a\0\0\0b\0\0\0")},
+    "structured-dtype": {"W1": array_state((1,), [("a", "f4")], b"\0" * 4)},
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_pickles_are_refused_with_one_error_type_in_a_fresh_process(tmp_path, name):
+    """Each of these crashed Python (exit 139), took gigabytes, or ended in a traceback."""
+    path = tmp_path / "p.pkl"
+    path.write_bytes(pickle.dumps(HOSTILE[name], protocol=2))
+    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))\n"
+              "from digitlab.tutorials import LegacyPickleError, load_pickled_weights\n"
+              "try:\n    load_pickled_weights(sys.argv[1])\n"
+              "except LegacyPickleError as e:\n    print('refused:', e)\n")
+    run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith(f"refused: {path}:"), run.stdout
+
+
+def test_a_bad_frame_length_is_a_legacy_pickle_error(tmp_path):
+    data = bytearray(pickle.dumps({"W1": np.zeros(3)}, protocol=4))
+    assert data[2] == pickle.FRAME[0]
+    data[3:11] = (1 << 62).to_bytes(8, "little")
+    path = tmp_path / "frame.pkl"
+    path.write_bytes(bytes(data))
+    with pytest.raises(LegacyPickleError, match="frame.pkl: not a readable pickle"):
+        load_pickled_weights(path)
+
+
+def test_repeating_one_array_many_times_is_bounded(tmp_path):
+    raw = np.zeros(1 << 20).tobytes()  # 8 MB, stored once, referenced 200 times (1.6 GB)
+    path = tmp_path / "memo.pkl"
+    path.write_bytes(pickle.dumps({f"W{i}": array_state((1 << 20,), np.float64, raw) for i in range(200)}, protocol=4))
+    assert path.stat().st_size < 10 << 20
+    with pytest.raises(LegacyPickleError, match="more memory than its size"):
+        load_pickled_weights(path)
+
+
+def test_numeric_arrays_of_every_kind_still_load(tmp_path):
+    arrays = {"b": np.array([True, False]), "i": np.arange(3, dtype=">i4"), "u": np.arange(2, dtype=np.uint16),
+              "f": np.eye(2, dtype=np.float32), "c": np.array([1 + 2j]), "fortran": np.asfortranarray(np.ones((2, 3)))}
+    for protocol in (0, 2, 4):
+        path = tmp_path / f"p{protocol}.pkl"
+        path.write_bytes(pickle.dumps(arrays, protocol=protocol))
+        loaded = load_pickled_weights(path)
+        for k, v in arrays.items():
+            np.testing.assert_array_equal(loaded[k], v)
+            assert loaded[k].dtype == v.dtype
+
+
+def test_the_cli_names_the_missing_keys(tmp_path, monkeypatch, capsys):
+    """Issue 11, 1: a dict without the book's keys ended in KeyError: 'b1' at the CLI."""
+    from digitlab.apps.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "p.pkl"
+    path.write_bytes(pickle.dumps({"W1": np.zeros((784, 50), np.float32)}))
+    assert main(["reproduce", "dlfs-pretrained", "--weights", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("digitlab: error: ") and "lacks b1, W2, b2, W3, b3" in err and "p.pkl" in err
+
+
+def test_a_huge_memo_index_is_refused_before_the_unpickler_grows_its_table(tmp_path):
+    """Found by the fuzz suite: LONG_BINPUT 1594521953 made the unpickler allocate a 12 GB memo table."""
+    data = bytearray(pickle.dumps({"W1": np.zeros(2)}, protocol=2))
+    at = data.index(pickle.BINPUT)
+    data[at:at + 2] = pickle.LONG_BINPUT + (1594521953).to_bytes(4, "little")
+    path = tmp_path / "memo.pkl"
+    path.write_bytes(bytes(data))
+    with pytest.raises(LegacyPickleError, match="memo index 1594521953"):
+        load_pickled_weights(path)

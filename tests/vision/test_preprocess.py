@@ -225,3 +225,15 @@ def test_a_digit_touching_the_border_is_read(digits):
     x, y = digits
     photo = paper_photo(x[1], size=(200, 200), at=(0, 30), scale=6)[12:, :]  # the top of the digit cut off
     assert to_mnist(png(photo)).max() == pytest.approx(1.0)
+def test_a_float_tiff_with_levels_in_0_1_is_read_not_blank(tmp_path):
+    """Issue 11, 8: a float32 TIFF with values in [0, 1] was read as blank ("no ink found")."""
+    from PIL import Image
+
+    from digitlab.vision.preprocess import to_mnist
+
+    a = np.ones((100, 100), np.float32)
+    a[15:85, 45:55] = 0.0  # a dark "1" on white paper, levels in [0, 1]
+    path = tmp_path / "one.tif"
+    Image.fromarray(a, "F").save(path)
+    digit = to_mnist(path)
+    assert digit.max() > 0.5 and digit[:, 12:16].sum() > digit[:, :8].sum()

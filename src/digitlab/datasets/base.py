@@ -95,6 +95,8 @@ def locate(spec: DatasetSpec, key: str, path: str | os.PathLike | None = None) -
         candidate = directory / filename
         if candidate.is_file():
             return candidate, source
+        if path is not None and candidate.exists():  # a FIFO or a device would be waited on forever: say so
+            raise idx.IDXFormatError(f"{candidate}: not a regular file (a FIFO, device or directory), expected an IDX file")
     if path is not None:
         raise DataNotFoundError(f"{Path(path) / filename}: no such file (path= was given, so nowhere else is searched)")
 

@@ -75,8 +75,11 @@ class Sequential:
                 layer.name = f"{base}_{i}"
         self.layers.append(layer)
 
-    def build(self, input_shape: tuple[int, ...] | None = None) -> None:
-        """Create every layer's weights for inputs of shape (N, *input_shape)."""
+    def build(self, input_shape: tuple[int, ...] | None = None, check=None) -> None:
+        """Create every layer's weights for inputs of shape (N, *input_shape).
+
+        ``check(layer, shapes)``, if given, sees each layer's weight shapes before they are allocated.
+        """
         if not self.layers:
             raise InvalidValueError("the model has no layers")
         shape = tuple(input_shape or self.layers[0].input_shape or ())
@@ -85,6 +88,8 @@ class Sequential:
         self.input_shape = shape
         needs_grad = False  # dL/dx is needed only above the lowest layer that has weights
         for layer in self.layers:
+            if check is not None:
+                check(layer, layer.weight_shapes(shape))
             shape = layer.build(shape, self.rng, self.dtype)
             layer.needs_input_grad = needs_grad
             needs_grad = needs_grad or bool(layer.params)
@@ -354,15 +359,16 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
     meta, tensors = saving.read_model_file(path)
     try:
         return _rebuild(meta, tensors, compile)
-    except (KeyError, TypeError, ValueError) as e:
-        raise saving.ModelFileError(f"{path}: inconsistent model description ({type(e).__name__}: {e})") from None
+    except Exception as e:  # whatever a config that passed the schema but is still wrong makes a constructor raise
+        raise saving.ModelFileError(f"{path}: inconsistent model description ({type(e).__name__}: "
+                                    f"{str(e)[:300]})") from None
 
 
 def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool) -> Sequential:
     config = meta["model"]
     model = Sequential([layers_module.from_config(spec) for spec in config["layers"]], name=config["name"],
                        dtype=config["dtype"])
-    model.build(tuple(config["input_shape"]))
+    model.build(tuple(config["input_shape"]), check=saving.checker(tensors, model.dtype))
     expected = {f"params/{k}": v for k, v in model.named_params().items()}
     for name, target in expected.items():
         target[...] = saving.take(tensors, name, target)

@@ -8,8 +8,9 @@
 """
 
 from . import presets
-from .legacy_pickle import UnsafePickleError, book_network, bundled_weights, load_pickled_weights
+from .legacy_pickle import LegacyPickleError, UnsafePickleError, book_network, bundled_weights, load_pickled_weights
 from .neuralnet_mlp import NeuralNetMLP
 from .two_layer_net import TwoLayerNet
 
-__all__ = ["load_pickled_weights", "bundled_weights", "book_network", "UnsafePickleError", "NeuralNetMLP", "TwoLayerNet", "presets"]
+__all__ = ["load_pickled_weights", "bundled_weights", "book_network", "UnsafePickleError", "LegacyPickleError",
+           "NeuralNetMLP", "TwoLayerNet", "presets"]

@@ -5,42 +5,51 @@ Koki Saitoh; the notice is beside them). ``bundled_weights(name)`` gives the
 path of one after checking its SHA-256; ``load_pickled_weights`` reads it.
 
 A pickle is a small program: loading it calls whatever callables it names. The
-unpickler here admits exactly the names NumPy needs to rebuild arrays and
-dtypes; a pickle that names anything else (``os.system``, ``builtins.eval``...)
-is refused before anything is called.
+unpickler here resolves exactly the names NumPy pickles arrays with, and each
+to a stand-in of ours that checks its arguments before anything is allocated:
+
+- ``_reconstruct(ndarray, ...)`` gives a placeholder whose state must be a shape,
+  a numeric dtype (bool, integer, float, complex; never object, string or
+  structured) and exactly the raw bytes that shape needs;
+- ``dtype(code)`` accepts only such numeric type codes and a byte order;
+- ``_codecs.encode(text, "latin1")`` (how protocol 2 stores bytes) only latin-1.
+
+The file must be a regular file of at most ``MAX_FILE_BYTES``, with at most
+``MAX_OPCODES`` pickle instructions, and the arrays built from it may total at
+most twice its size, so memory stays proportional to the file. Every failure is
+a ``LegacyPickleError`` naming the file.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import io
+import math
 import os
 import pickle
+import pickletools
 from pathlib import Path
 
 import numpy as np
 
+from .._io import read_regular
 from ..errors import DigitlabError
 
-# (module, name) pairs NumPy arrays pickle themselves with, across NumPy 1.x and 2.x module paths
-_ALLOWED = {
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-    ("_codecs", "encode"),  # protocol 2 stores array bytes as a latin-1 string to re-encode: pure data
-}
+MAX_FILE_BYTES = 64 * 1024 * 1024  # the book's sample_weight.pkl is 182 kB
+MAX_OPCODES = 10_000               # it has 178
+NUMERIC_KINDS = "biufc"            # bool, signed, unsigned, float, complex
+
+_RECONSTRUCT = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")}
+_SCALAR = {("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar")}
+_ALLOWED = _RECONSTRUCT | _SCALAR | {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+BOOK_SHAPES = {"W1": (784, 50), "b1": (50,), "W2": (50, 100), "b2": (100,), "W3": (100, 10), "b3": (10,)}
 
 
-def _multiarray():
-    try:
-        from numpy._core import multiarray  # NumPy >= 2
-    except ImportError:  # pragma: no cover - NumPy 1.x
-        from numpy.core import multiarray
-    return multiarray
+class LegacyPickleError(DigitlabError):
+    """A legacy pickle that cannot be read as plain NumPy arrays: damaged, too large, or not arrays."""
 
 
-class UnsafePickleError(DigitlabError):
+class UnsafePickleError(LegacyPickleError):
     """A pickle names something other than NumPy's array reconstruction."""
 
 
@@ -75,58 +84,163 @@ def bundled_weights(name: str) -> Path:
     return path
 
 
+class _Refused(Exception):
+    """Raised inside the unpickler; ``load_pickled_weights`` adds the file name."""
+
+
+_NDARRAY = object()  # what "numpy.ndarray" resolves to: an argument for _reconstruct, never callable
+
+
+class _Dtype:
+    """A numeric dtype being unpickled: ``dtype(code, align, copy)`` then its state (byte order)."""
+
+    def __init__(self, code, align=False, copy=True):
+        if not isinstance(code, str) or len(code) > 4:
+            raise _Refused(f"dtype {code!r} (expected a numeric type code such as 'f4')")
+        try:
+            self.dtype = np.dtype(code)
+        except TypeError:
+            raise _Refused(f"unknown dtype {code!r}") from None
+        if self.dtype.kind not in NUMERIC_KINDS or self.dtype.fields is not None or self.dtype.subdtype is not None:
+            raise _Refused(f"dtype {self.dtype} (only numeric arrays are read, never object, string or structured)")
+
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) < 2 or state[1] not in ("<", ">", "|", "=") \
+                or any(s is not None for s in state[2:5]):
+            raise _Refused("dtype state is not a plain byte order")
+        if state[1] in "<>":
+            self.dtype = self.dtype.newbyteorder(state[1])
+
+
+class _Budget:
+    """Bytes that the arrays of one file may still take."""
+
+    def __init__(self, total: int):
+        self.left = total
+
+    def take(self, n: int) -> None:
+        if n > self.left:
+            raise _Refused("its arrays take more memory than its size can hold (repeated or inflated data)")
+        self.left -= n
+
+
+def _raw_bytes(raw) -> bytes:
+    if isinstance(raw, str):  # a Python 2 pickle's str
+        raw = raw.encode("latin-1")
+    if not isinstance(raw, (bytes, bytearray)):
+        raise _Refused(f"array data is {type(raw).__name__}, expected bytes")
+    return bytes(raw)
+
+
+class _Array:
+    """An ndarray being unpickled: ``_reconstruct(ndarray, ...)`` then its state."""
+
+    def __init__(self, budget: _Budget):
+        self.budget, self.array = budget, None
+
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise _Refused("array state is not (version, shape, dtype, fortran, data)")
+        shape, dtype, fortran, raw = state[-4:]
+        if not isinstance(shape, tuple) or len(shape) > 32 or \
+                not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape):
+            raise _Refused(f"array shape {shape!r} is not a tuple of sizes")
+        if not isinstance(dtype, _Dtype):
+            raise _Refused("array dtype is not a numeric dtype")
+        raw = _raw_bytes(raw)
+        needed = math.prod(shape) * dtype.dtype.itemsize
+        if needed != len(raw):
+            raise _Refused(f"array of shape {shape} and dtype {dtype.dtype} needs {needed:,} bytes, has {len(raw):,}")
+        self.budget.take(needed)
+        flat = np.frombuffer(raw, dtype=dtype.dtype)
+        self.array = flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
 class _ArraysOnlyUnpickler(pickle.Unpickler):
-    def __init__(self, file, source: str):
+    def __init__(self, file, source: str, budget: _Budget):
         super().__init__(file)
-        self.source = source
+        self.source, self.budget = source, budget
 
     def find_class(self, module: str, name: str):
         if (module, name) not in _ALLOWED:
             raise UnsafePickleError(f"{self.source}: refused to load: the pickle references {module}.{name} "
                                     "(only NumPy arrays and dtypes are allowed)")
-        if module == "numpy":
-            return getattr(np, name)
-        if module == "_codecs":
-            return codecs.encode
-        return getattr(_multiarray(), name)  # the same function, wherever this NumPy keeps it
+        if (module, name) in _RECONSTRUCT:
+            return self._reconstruct
+        if (module, name) in _SCALAR:
+            return self._scalar
+        return {"ndarray": _NDARRAY, "dtype": _Dtype, "encode": self._encode}[name]
+
+    def _reconstruct(self, cls, shape=(0,), typecode=b"b"):
+        if cls is not _NDARRAY:
+            raise _Refused("_reconstruct of something other than numpy.ndarray")
+        return _Array(self.budget)
+
+    def _scalar(self, dtype, raw=b""):
+        if not isinstance(dtype, _Dtype):
+            raise _Refused("scalar of a non-numeric dtype")
+        raw = _raw_bytes(raw)
+        if len(raw) != dtype.dtype.itemsize:
+            raise _Refused(f"scalar of dtype {dtype.dtype} with {len(raw)} bytes")
+        return np.frombuffer(raw, dtype=dtype.dtype)[0]
+
+    def _encode(self, text, encoding="utf-8", errors="strict"):
+        if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+            raise _Refused(f"_codecs.encode of {type(text).__name__} as {encoding!r} (only latin-1 text)")
+        self.budget.take(len(text))
+        return text.encode("latin-1")
+
+
+def _check_opcodes(data: bytes) -> None:
+    """Walk the instructions without running them: their number is bounded, and so are memo indices
+    (the unpickler grows its memo table to the largest index it sees: LONG_BINPUT 2**31 would take 16 GB)."""
+    for n, (op, arg, _) in enumerate(pickletools.genops(data)):
+        if n >= MAX_OPCODES:
+            raise _Refused(f"more than {MAX_OPCODES:,} pickle instructions (arrays of weights need a few hundred)")
+        if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and not 0 <= int(arg) < MAX_OPCODES:
+            raise _Refused(f"memo index {arg} (at most {MAX_OPCODES - 1:,})")
 
 
 def load_pickled_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read a pickled ``{name: ndarray}`` dict, refusing anything that is not plain NumPy data."""
+    """Read a pickled ``{name: ndarray}`` dict, refusing anything that is not plain numeric NumPy data."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES, LegacyPickleError, "pickle of NumPy arrays")
     except FileNotFoundError:
-        raise DigitlabError(f"{path}: no such file; expected a pickled dict of NumPy arrays (.pkl)") from None
-    except IsADirectoryError:
-        raise DigitlabError(f"{path}: is a directory; expected a pickled dict of NumPy arrays (.pkl)") from None
+        raise LegacyPickleError(f"{path}: no such file; expected a pickled dict of NumPy arrays (.pkl)") from None
     try:
-        obj = _ArraysOnlyUnpickler(io.BytesIO(data), str(path)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError) as e:
-        raise DigitlabError(f"{path}: not a readable pickle of NumPy arrays ({type(e).__name__}: {e}); "
-                            "expected a .pkl like the book's sample_weight.pkl") from None
-    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):
-        raise DigitlabError(f"{path}: expected a dict of name -> NumPy array, got {type(obj).__name__}")
-    return obj
+        _check_opcodes(data)
+        obj = _ArraysOnlyUnpickler(io.BytesIO(data), str(path), _Budget(2 * len(data))).load()
+    except UnsafePickleError:
+        raise
+    except _Refused as e:
+        raise LegacyPickleError(f"{path}: refused to load: {e}") from None
+    except Exception as e:  # whatever a damaged stream makes the unpickler raise: it is data, not our fault
+        raise LegacyPickleError(f"{path}: not a readable pickle of NumPy arrays ({type(e).__name__}: "
+                                f"{str(e)[:200]})") from None
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, _Array) and v.array is not None
+                                            for k, v in obj.items()):
+        raise LegacyPickleError(f"{path}: expected a dict of name -> NumPy array, got {type(obj).__name__}")
+    return {k: v.array for k, v in obj.items()}
 
 
-def book_network(weights: dict[str, np.ndarray], source: str = "weights"):
-    """The book's pretrained 784-50-100-10 network (sigmoid, sigmoid, softmax) from its W1..b3 arrays.
-
-    ``source`` names the weights in the error if an array is missing or the wrong shape."""
+def book_network(weights: dict[str, np.ndarray], source: str | os.PathLike = "the weights"):
+    """The book's pretrained 784-50-100-10 network (sigmoid, sigmoid, softmax) from its W1..b3 arrays."""
     from ..nn import Sequential, layers
 
-    expected = {"W1": (784, 50), "b1": (50,), "W2": (50, 100), "b2": (100,), "W3": (100, 10), "b3": (10,)}
-    wrong = [f"{k} {tuple(weights[k].shape) if k in weights else 'missing'}" for k, shape in expected.items()
-             if k not in weights or tuple(weights[k].shape) != shape]
+    missing = [k for k in BOOK_SHAPES if k not in weights]
+    if missing:
+        raise LegacyPickleError(f"{source}: lacks {', '.join(missing)} (the book's network needs "
+                                f"{', '.join(BOOK_SHAPES)}; found {', '.join(sorted(weights)) or 'nothing'})")
+    wrong = [f"{k} is {np.shape(weights[k])}, expected {s}" for k, s in BOOK_SHAPES.items() if np.shape(weights[k]) != s]
+    wrong += [f"{k} is {weights[k].dtype}, expected floats" for k in BOOK_SHAPES if weights[k].dtype.kind != "f"]
     if wrong:
-        raise DigitlabError(f"{source}: not the book's sample_weight.pkl: {', '.join(wrong)}; expected "
-                            + ", ".join(f"{k} {s}" for k, s in expected.items()))
+        raise LegacyPickleError(f"{source}: does not fit the book's 784-50-100-10 network: {'; '.join(wrong)}")
     model = Sequential([layers.Dense(50, activation="sigmoid", input_shape=(784,)),
                         layers.Dense(100, activation="sigmoid"), layers.Dense(10, activation="softmax")],
                        name="dlfs_pretrained")
     model.build()
-    model.set_weights([weights[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")])
+    model.set_weights([weights[k] for k in BOOK_SHAPES])
     return model
 
 

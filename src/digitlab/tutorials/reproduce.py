@@ -61,7 +61,7 @@ def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_)
     from .legacy_pickle import book_network, bundled_weights, load_pickled_weights
 
     path = weights or bundled_weights("sample_weight")
-    model = book_network(load_pickled_weights(path), str(path))
+    model = book_network(load_pickled_weights(path), source=str(path))
     _, (x, t) = mnist.load_mnist(normalize=True)
     batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
     single = float(np.mean([model.predict(x[i:i + 1]).argmax() == t[i] for i in range(len(x))]))

@@ -9,14 +9,17 @@ file and what was wrong: ``ImageError``, ``ImageTooLargeError``.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 
 import numpy as np
 from PIL import Image, ImageOps
 
+from .._io import read_regular
 from ..errors import DigitlabError
 
 MAX_PIXELS = 40_000_000   # larger images are refused (a 40-megapixel photo is allowed)
+MAX_FILE_BYTES = 200 * 1024 * 1024  # larger files are refused before they are read
 WORK_SIZE = 160           # longest side the ink is found at (a digit a fifth of the photo is still ~32 px)
 
 
@@ -42,12 +45,18 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.nd
         img = ImageOps.exif_transpose(img)
         if img.format == "JPEG" and img.mode in ("L", "RGB"):
             img.draft("L", (WORK_SIZE, WORK_SIZE))  # decode straight to grey, at 1/2, 1/4 or 1/8 scale if large
-        if img.mode in ("RGBA", "LA") and img.getchannel("A").getextrema()[0] == 255:
+        if img.mode == "P":
+            img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+        if img.mode in ("LA", "PA", "RGBa", "La"):
+            img = img.convert("RGBA")
+        if img.mode == "RGBA" and img.getchannel("A").getextrema()[0] == 255:
             img = img.convert(img.mode[:-1])  # an opaque canvas: its alpha channel says nothing
         if img.mode in ("L", "RGB", "CMYK", "YCbCr"):  # no transparency: shrink in 8 bits, it is faster
             img = img.convert("L")
             if max(img.size) > WORK_SIZE:
                 img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)
+        elif img.mode == "RGBA" and max(img.size) > WORK_SIZE:  # shrink first: full-size float planes cost ~1 GB
+            img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)  # Pillow weighs by alpha
         grey = _pil_grey(img)
     except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
         raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
@@ -55,6 +64,8 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.nd
 
 
 def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    if isinstance(source, (str, os.PathLike)):  # a regular file only: a FIFO or /dev/zero would never end
+        source = read_regular(source, MAX_FILE_BYTES, ImageError, "image file")
     if isinstance(source, (bytes, bytearray)):
         source = io.BytesIO(source)
     try:
@@ -79,8 +90,8 @@ def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
 def _pil_grey(img: Image.Image) -> np.ndarray:
     """Grey levels in [0, 1] from any mode; transparency laid on a background that contrasts with the ink."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.asarray(img, dtype=np.float32)
-        top = 65535.0 if a.max() > 255 else 255.0
+        a = np.nan_to_num(np.asarray(img, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        top = 1.0 if img.mode == "F" and a.max() <= 1 else 65535.0 if a.max() > 255 else 255.0  # F: often [0, 1]
         return np.clip(a / top, 0, 1)
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")

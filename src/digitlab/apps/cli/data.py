@@ -8,6 +8,7 @@ import sys
 import numpy as np
 
 from ... import datasets
+from ...errors import DigitlabError
 
 
 def add_parser(sub) -> None:
@@ -31,8 +32,7 @@ def run_info(args: argparse.Namespace) -> int:
               f"[{f.source}] {f.path}")
     width = max(len("total"), *(len(n) for n in spec.class_names))
     print(f"  {'class':<{width}}  {'train':>6}  {'test':>6}")
-    train = np.bincount(files["train_labels"].array, minlength=len(spec.class_names))
-    test = np.bincount(files["test_labels"].array, minlength=len(spec.class_names))
+    train, test = (class_counts(files[key], len(spec.class_names)) for key in ("train_labels", "test_labels"))
     for i, name in enumerate(spec.class_names):
         print(f"  {name:<{width}}  {train[i]:>6}  {test[i]:>6}")
     print(f"  {'total':<{width}}  {train.sum():>6}  {test.sum():>6}")
@@ -41,3 +41,14 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"digitlab: error: checksum mismatch in {', '.join(str(f.path) for f in bad)}", file=sys.stderr)
         return 1
     return 0
+
+
+def class_counts(labels: "datasets.base.LoadedFile", classes: int) -> np.ndarray:
+    """How many labels fall in each of ``classes`` classes; refused unless every label is an integer class index."""
+    a = labels.array
+    if a.dtype.kind not in "ui":
+        raise DigitlabError(f"{labels.path}: labels are {a.dtype}; expected integer class indices 0-{classes - 1}")
+    if a.size and (a.min() < 0 or a.max() >= classes):
+        raise DigitlabError(f"{labels.path}: labels range from {a.min()} to {a.max()}; expected class indices "
+                            f"0-{classes - 1}")
+    return np.bincount(a.reshape(-1).astype(np.intp), minlength=classes)

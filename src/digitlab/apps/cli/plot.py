@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..._io import read_regular
 from ...errors import DigitlabError
+from ...utils import json_depth
 from .. import plots
 from . import checks
 
@@ -22,19 +24,29 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
+MAX_HISTORY_BYTES = 256 * 1024 * 1024
+
+
+def _numbers(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+
+
 def read_history(path: Path) -> dict:
     try:
-        history = json.loads(path.read_text())
+        text = read_regular(path, MAX_HISTORY_BYTES, DigitlabError, ".history.json file")
     except FileNotFoundError:
         raise DigitlabError(f"{path}: no such file; expected a .history.json from digitlab train") from None
-    except IsADirectoryError:
-        raise DigitlabError(f"{path}: is a directory; expected a .history.json from digitlab train") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    if json_depth(text) > 8:
+        raise DigitlabError(f"{path}: JSON nested too deep; expected a .history.json from digitlab train")
+    try:
+        history = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise DigitlabError(f"{path}: not a training history (not JSON); expected a .history.json from "
                             "digitlab train" + (", not the model file" if path.suffix == ".safetensors" else "")) from None
-    if not isinstance(history, dict) or not isinstance(history.get("batch_loss"), list) or not history.get("loss"):
-        raise DigitlabError(f"{path}: not a training history (no 'batch_loss' and 'loss' lists); expected a "
-                            ".history.json from digitlab train")
+    if not isinstance(history, dict) or not _numbers(history.get("batch_loss")) or not _numbers(history.get("loss")) \
+            or not history["loss"] or not all(_numbers(history.get(k, [])) for k in ("accuracy", "val_accuracy")):
+        raise DigitlabError(f"{path}: not a training history (no 'batch_loss' and 'loss' lists of numbers); "
+                            "expected a .history.json from digitlab train")
     return history
 
 

@@ -10,10 +10,13 @@
     GET  /favicon.ico   the page's icon
 
 Every refusal is a JSON ``{"error": "..."}`` with its status: 404 and 405 (no such page
-or method), 413 (too many bytes or pixels), 415 (not PNG or JPEG), 422 (undecodable,
-blank, malformed), 503 (busy).
-The model is loaded once, when the app is created. Preprocessing is the same
-``to_mnist`` as ``digitlab predict``.
+or method), 408 (body too slow), 413 (too many bytes or pixels), 415 (not PNG or JPEG bytes,
+or bytes that are not what the Content-Type says), 422 (undecodable, blank, malformed), 503 (busy).
+Hostile input is bounded before it costs anything: the body must arrive within
+BODY_TIMEOUT, JSON nesting is checked before parsing, pixels are counted from the
+header before decoding, and decoding runs in a small worker pool, off the event
+loop, so one large image cannot stall ``/healthz``. The model is loaded once,
+when the app is created. Preprocessing is the same ``to_mnist`` as ``digitlab predict``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import base64
 import binascii
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -34,6 +39,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ... import __version__
+from ...utils import json_depth
 from ...vision import predict, preprocess
 
 STATIC = Path(__file__).parent / "static"
@@ -41,7 +47,11 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # 413 above this
 MAX_PIXELS = 25_000_000              # 413 above this (a 25-megapixel photo is allowed)
 MAX_CONCURRENT = 32                  # requests in progress per server process; more wait ...
 QUEUE_TIMEOUT = 2.0                  # ... this many seconds, then 503 (so memory stays bounded)
+BODY_TIMEOUT = 20.0                  # seconds for the whole body to arrive, then 408 (a slow sender frees its slot)
+DECODE_WORKERS = 2                   # images decoded at once per process (memory stays bounded)
+MAX_JSON_DEPTH = 4                   # {"image": "..."} needs 1
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg"}
+MAGIC = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 
 
 def swagger_ui_dir() -> Path:
@@ -67,7 +77,8 @@ class Refused(Exception):
 
 
 def _error_responses() -> dict:
-    why = {413: "upload or image too large", 415: "not a PNG or JPEG", 422: "undecodable, blank or malformed input",
+    why = {408: "the body did not arrive in time", 413: "upload or image too large",
+           415: "not PNG or JPEG bytes, or not the declared type", 422: "undecodable, blank or malformed input",
            503: "too many requests being read at once; retry"}
     return {code: {"model": Error, "description": text} for code, text in why.items()}
 
@@ -91,6 +102,8 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     app.state.model = predict.load(model_path)  # once, here: every request shares it
     app.state.model_name = Path(model_path).name if model_path else "default"
     app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
+    app.state.pool = ThreadPoolExecutor(DECODE_WORKERS, thread_name_prefix="digitlab-decode")
+    app.state.model_lock = threading.Lock()  # layers keep per-call caches: one forward pass at a time
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_dir()), name="swagger-ui")
 
@@ -137,10 +150,10 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
             raise Refused(503, f"busy: {MAX_CONCURRENT} requests in progress; retry shortly") from None
         try:
             data = await _image_bytes(request)
-            # The ~3 ms of work runs here, on the event loop: one image at a time per process, processes
-            # in parallel (serve --workers). Handed to a thread, it contends with the loop for the GIL,
-            # which multiplied the p99 latency several times over under load (benchmarks/serve_load.py).
-            return _predict(request.app.state.model, data)
+            # Decoding runs in the pool, not on the event loop: a small drawing takes ~3 ms, but a
+            # 25-megapixel upload takes seconds, and on the loop it would stall every other request.
+            state = request.app.state
+            return await asyncio.get_running_loop().run_in_executor(state.pool, _predict, state, data)
         finally:
             slots.release()
 
@@ -148,19 +161,26 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, refused (413) as soon as it passes MAX_UPLOAD_BYTES."""
+    """The body, refused (413) as soon as it passes MAX_UPLOAD_BYTES, or (408) if it takes over BODY_TIMEOUT."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise Refused(413, f"upload of {int(declared):,} bytes; expected at most {MAX_UPLOAD_BYTES:,}")
+    try:
+        body = await asyncio.wait_for(_collect_body(request), BODY_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise Refused(408, f"the request body did not arrive within {BODY_TIMEOUT:g} seconds") from None
+    request._body = body  # so request.form() can parse what was already read
+    return body
+
+
+async def _collect_body(request: Request) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
             raise Refused(413, f"upload over {MAX_UPLOAD_BYTES:,} bytes; expected at most {MAX_UPLOAD_BYTES:,}")
         chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # so request.form() can parse what was already read
-    return body
+    return b"".join(chunks)
 
 
 async def _image_bytes(request: Request) -> bytes:
@@ -178,15 +198,18 @@ async def _image_bytes(request: Request) -> bytes:
         part_type = (upload.content_type or "").split(";")[0].strip().lower()
         if part_type not in IMAGE_TYPES and part_type not in ("", "application/octet-stream"):
             raise Refused(415, f"uploaded file is {part_type}; expected image/png or image/jpeg")
-        return await upload.read()
+        return _checked(await upload.read(), part_type, "uploaded file")
     if kind == "application/json":
+        if json_depth(body) > MAX_JSON_DEPTH:
+            raise Refused(422, f"JSON nested deeper than {MAX_JSON_DEPTH} levels; "
+                               'expected {"image": "data:image/png;base64,..."}')
         try:
             url = json.loads(body)["image"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise Refused(422, 'expected a JSON object {"image": "data:image/png;base64,..."}') from None
         return _from_data_url(url)
     if kind in IMAGE_TYPES:
-        return body
+        return _checked(body, kind, "body")
     raise Refused(415, f"content type {kind or 'missing'}; expected multipart/form-data, application/json, "
                        "image/png or image/jpeg")
 
@@ -201,18 +224,37 @@ def _from_data_url(url) -> bytes:
     if not header.endswith(";base64"):
         raise Refused(422, "data URL must be base64-encoded (data:image/png;base64,...)")
     try:
-        return base64.b64decode(payload, validate=True)
+        data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise Refused(422, "data URL payload is not valid base64") from None
+    return _checked(data, mime, "data URL")
 
 
-def _predict(model, data: bytes) -> Prediction:
+def _checked(data: bytes, declared: str, what: str) -> bytes:
+    """``data``, which must be PNG or JPEG bytes, and the type ``declared`` if it names one; else 415."""
+    if not data:
+        raise Refused(422, f"{what} is empty: not an image; expected PNG or JPEG data")
+    found = next((kind for kind, magic in MAGIC.items() if data.startswith(magic)), None)
+    if found is None:
+        raise Refused(415, f"{what} is not PNG or JPEG data (it starts with {data[:8].hex() or 'nothing'}); "
+                           "expected image/png or image/jpeg")
+    declared = "image/jpeg" if declared == "image/jpg" else declared
+    if declared in MAGIC and declared != found:
+        raise Refused(415, f"{what} is declared {declared} but holds {found} data")
+    return data
+
+
+def _predict(state, data: bytes) -> Prediction:
+    """Decode, preprocess and read one image (in a worker thread)."""
     try:
         digit = preprocess.to_mnist(data, "upload", max_pixels=MAX_PIXELS)
     except preprocess.ImageTooLargeError as e:
         raise Refused(413, str(e)) from None
     except preprocess.ImageError as e:
         raise Refused(422, str(e)) from None
-    p = predict.predict_digits(model, digit[None])[0]
+    except Exception as e:  # a decoder failing in a way Pillow does not wrap: still the upload's fault, never a 500
+        raise Refused(422, f"upload: cannot read the image ({type(e).__name__})") from None
+    with state.model_lock:
+        p = predict.predict_digits(state.model, digit[None])[0]
     preview = "data:image/png;base64," + base64.b64encode(preprocess.to_png(digit)).decode()
     return Prediction(label=int(p.argmax()), probabilities=[float(v) for v in p], preprocessed=preview)

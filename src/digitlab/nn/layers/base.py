@@ -27,6 +27,10 @@ class Layer:
         self.output_shape = self.input_shape
         return self.output_shape
 
+    def weight_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        """The shapes ``build`` would give ``params`` for this input shape, without allocating them."""
+        return {}
+
     def forward(self, x: np.ndarray, training: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
         raise NotImplementedError
 

@@ -33,12 +33,19 @@ class Dense(Layer):
                 f"Dense {self.name} expects inputs of shape (N, features), got (N, {', '.join(map(str, input_shape))}); "
                 "flatten them first (layers.Flatten or x.reshape(len(x), -1))")
         self.input_shape = tuple(input_shape)
-        self.params = {"kernel": self.kernel_initializer((input_shape[0], self.units), rng, dtype)}
+        shapes = self.weight_shapes(input_shape)
+        self.params = {"kernel": self.kernel_initializer(shapes["kernel"], rng, dtype)}
         if self.use_bias:
-            self.params["bias"] = self.bias_initializer((self.units,), rng, dtype)
+            self.params["bias"] = self.bias_initializer(shapes["bias"], rng, dtype)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.output_shape = (self.units,)
         return self.output_shape
+
+    def weight_shapes(self, input_shape):
+        shapes = {"kernel": (int(input_shape[-1]), self.units)}  # (in, units)
+        if self.use_bias:
+            shapes["bias"] = (self.units,)
+        return shapes
 
     def forward(self, x, training=False, rng=None):
         kernel = self.params["kernel"]
