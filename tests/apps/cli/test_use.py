@@ -122,7 +122,7 @@ def test_plot_writes_the_three_curves(small_model, tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     assert main(["plot", str(bad)]) == 1
-    assert "bad.json: not a training history (no 'batch_loss' and 'loss' lists)" in capsys.readouterr().err
+    assert "bad.json: not a training history (no 'batch_loss' and 'loss' lists of numbers)" in capsys.readouterr().err
     assert main(["plot", str(small_model)]) == 1
     assert "small.safetensors: not a training history (not JSON); expected a .history.json from digitlab train, " \
            "not the model file" in capsys.readouterr().err

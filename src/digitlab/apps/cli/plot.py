@@ -36,13 +36,16 @@ def read_history(path: Path) -> dict:
         text = read_regular(path, MAX_HISTORY_BYTES, DigitlabError, ".history.json file")
     except FileNotFoundError:
         raise DigitlabError(f"{path}: no such file; expected a .history.json from digitlab train") from None
+    not_json = DigitlabError(f"{path}: not a training history (not JSON); expected a .history.json from "
+                             "digitlab train" + (", not the model file" if path.suffix == ".safetensors" else ""))
+    if text.lstrip()[:1] not in (b"{", b"["):
+        raise not_json
     if json_depth(text) > 8:
         raise DigitlabError(f"{path}: JSON nested too deep; expected a .history.json from digitlab train")
     try:
         history = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise DigitlabError(f"{path}: not a training history (not JSON); expected a .history.json from "
-                            "digitlab train" + (", not the model file" if path.suffix == ".safetensors" else "")) from None
+        raise not_json from None
     if not isinstance(history, dict) or not _numbers(history.get("batch_loss")) or not _numbers(history.get("loss")) \
             or not history["loss"] or not all(_numbers(history.get(k, [])) for k in ("accuracy", "val_accuracy")):
         raise DigitlabError(f"{path}: not a training history (no 'batch_loss' and 'loss' lists of numbers); "
