@@ -37,6 +37,7 @@ def client():
 def check_prediction(body: dict, label: int) -> None:
     assert body["label"] == label
     assert len(body["probabilities"]) == 10 and abs(sum(body["probabilities"]) - 1) < 1e-4
+    assert body["confidence"] == pytest.approx(max(body["probabilities"])) and body["unsure"] == (body["confidence"] < 0.7)
     png = base64.b64decode(body["preprocessed"].removeprefix("data:image/png;base64,"))
     assert Image.open(io.BytesIO(png)).size == (28, 28)
 
@@ -143,3 +144,18 @@ def test_a_bad_model_is_refused_at_start(tmp_path):
 
     with pytest.raises(ModelFileError, match="no such model file"):
         web.create_app(tmp_path / "missing.safetensors")
+
+
+def test_a_scribble_is_answered_but_marked_unsure(client):
+    """A drawing that is no digit (a grid of crossing strokes) gets a label, but says it is unsure."""
+    img = Image.new("L", (280, 280), 255)
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(img)
+    for k in range(40, 260, 30):
+        draw.line([(k, 30), (k, 250)], fill=0, width=9)
+        draw.line([(30, k), (250, k)], fill=0, width=9)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    body = client.post("/api/predict", content=buf.getvalue(), headers={"content-type": "image/png"}).json()
+    assert body["unsure"] is True and body["confidence"] < 0.7

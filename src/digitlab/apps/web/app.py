@@ -63,6 +63,8 @@ def swagger_ui_dir() -> Path:
 
 class Prediction(BaseModel):
     label: int = Field(ge=0, le=9, description="the digit read")
+    confidence: float = Field(ge=0, le=1, description="the probability of the label")
+    unsure: bool = Field(description=f"true when the confidence is below {predict.UNSURE_BELOW}: the answer may be wrong")
     probabilities: list[float] = Field(min_length=10, max_length=10, description="one per digit 0-9")
     preprocessed: str = Field(description="the 28x28 image the model saw, as a PNG data URL")
 
@@ -257,4 +259,6 @@ def _predict(state, data: bytes) -> Prediction:
     with state.model_lock:
         p = predict.predict_digits(state.model, digit[None])[0]
     preview = "data:image/png;base64," + base64.b64encode(preprocess.to_png(digit)).decode()
-    return Prediction(label=int(p.argmax()), probabilities=[float(v) for v in p], preprocessed=preview)
+    record = predict.answer(p)
+    return Prediction(label=record["label"], confidence=float(p.max()), unsure=record["unsure"],
+                      probabilities=[float(v) for v in p], preprocessed=preview)

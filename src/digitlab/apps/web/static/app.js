@@ -100,7 +100,8 @@ async function send(dataUrl) {
       return;
     }
     show(body);
-    say(`${(100 * body.probabilities[body.label]).toFixed(1)}% sure`);
+    say(body.unsure ? `unsure: only ${(100 * body.confidence).toFixed(1)}% sure, write it larger or clearer?`
+                    : `${(100 * body.confidence).toFixed(1)}% sure`, body.unsure);
   } catch (err) {
     if (mine === sequence) say("the server did not answer", true);
   }
@@ -109,6 +110,7 @@ async function send(dataUrl) {
 function show(result) {
   labelEl.textContent = result ? String(result.label) : "?";
   labelEl.dataset.label = result ? String(result.label) : "";
+  labelEl.classList.toggle("unsure", !!result && result.unsure);
   seenEl.src = result ? result.preprocessed : EMPTY_FRAME;
   bars.forEach((li, d) => {
     const p = result ? result.probabilities[d] : 0;
