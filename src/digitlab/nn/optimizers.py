@@ -1,4 +1,5 @@
-"""Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam.
+"""Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam;
+and ExponentialDecay, a learning-rate schedule any of them takes as its learning_rate.
 
 The base class owns the learning rate, the step counter and the per-parameter
 state; each subclass supplies only ``slots`` (the state it keeps per parameter)
@@ -31,22 +32,52 @@ def _blocks(p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]):
         yield p[a:a + rows], g[a:a + rows], {k: v[a:a + rows] for k, v in state.items()}
 
 
+class ExponentialDecay:
+    """A learning-rate schedule, as Keras's: lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps),
+    the exponent rounded down with ``staircase``. Pass it as an optimizer's ``learning_rate``."""
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False):
+        if not initial_learning_rate > 0 or not decay_steps >= 1 or not 0 < decay_rate <= 1:
+            raise InvalidValueError(f"invalid ExponentialDecay({initial_learning_rate}, {decay_steps}, {decay_rate}): "
+                                    "expected initial_learning_rate > 0, decay_steps >= 1, 0 < decay_rate <= 1")
+        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
+        self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        return self.initial_learning_rate * self.decay_rate ** (np.floor(p) if self.staircase else p)
+
+    def get_config(self) -> dict:
+        return {"class_name": type(self).__name__,
+                "config": {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                           "decay_rate": self.decay_rate, "staircase": self.staircase}}
+
+
+SCHEDULES = {"ExponentialDecay": ExponentialDecay}
+
+
 class Optimizer:
     slots: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0):
-        if not learning_rate > 0:
-            raise InvalidValueError(f"invalid learning rate: {learning_rate} (expected > 0)")
+    def __init__(self, learning_rate=0.001, decay: float = 0.0):
+        if isinstance(learning_rate, dict):  # a schedule, as saved in a model file
+            learning_rate = resolve(learning_rate, "learning rate schedule", ExponentialDecay, {}, SCHEDULES)
+        if not isinstance(learning_rate, ExponentialDecay) and not learning_rate > 0:
+            raise InvalidValueError(f"invalid learning rate: {learning_rate} (expected > 0 or a schedule)")
         if decay < 0:
             raise InvalidValueError(f"invalid decay: {decay} (expected >= 0)")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate if isinstance(learning_rate, ExponentialDecay) else float(learning_rate)
         self.decay = float(decay)
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
 
     def current_learning_rate(self) -> float:
-        """Time-based decay, as Keras 2: lr / (1 + decay * iterations)."""
-        return self.learning_rate / (1.0 + self.decay * self.iterations)
+        """The schedule's rate at this step, if there is one; then time-based decay, as Keras 2:
+        lr / (1 + decay * iterations)."""
+        lr = self.learning_rate
+        if isinstance(lr, ExponentialDecay):
+            lr = lr(self.iterations)
+        return lr / (1.0 + self.decay * self.iterations)
 
     def build(self, params: list[np.ndarray]) -> None:
         self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
@@ -65,7 +96,8 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay": self.decay}
+        lr = self.learning_rate
+        return {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay}
 
 
 class SGD(Optimizer):

@@ -91,7 +91,7 @@ def conv2d_backward(dy: np.ndarray, cols: np.ndarray, kernel: np.ndarray, x_shap
     kh, kw, c, f = kernel.shape
     n, oh, ow, _ = dy.shape
     dy2 = dy.reshape(n * oh * ow, f)
-    dkernel = (cols.T @ dy2).reshape(kernel.shape)  # (KH * KW * C, F)
+    dkernel = _transposed_product(cols, dy2).reshape(kernel.shape)  # (KH * KW * C, F)
     dbias = dy2.sum(axis=0)
     if not need_dx:
         return dkernel, dbias, None
@@ -102,14 +102,29 @@ def conv2d_backward(dy: np.ndarray, cols: np.ndarray, kernel: np.ndarray, x_shap
     return dkernel, dbias, dxp[:, top:top + h, left:left + w]
 
 
+def _transposed_product(cols: np.ndarray, dy2: np.ndarray) -> np.ndarray:
+    """cols.T @ dy2: (M, K), (M, F) -> (K, F), summed over the M = N * OH * OW output pixels.
+
+    Computed as (dy2.T @ cols).T when K <= F (a first layer: K = 9 or 25 for one channel): OpenBLAS's
+    kernel for a product with so few output rows ran ~20x slower here (measured on this project's
+    machine) than the same product the other way round, which in turn is slower for large K."""
+    return (dy2.T @ cols).T if cols.shape[1] <= dy2.shape[1] else cols.T @ dy2
+
+
 def max_pool(x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int], pads: tuple[int, int, int, int]):
-    """Maximum of each window. x (N, H, W, C) -> (y (N, OH, OW, C), argmax (N, OH, OW, C): the index
-    of the first maximum in each window, row-major over (KH, KW), which backward routes the gradient to)."""
-    win = windows(pad_images(x, pads, -np.inf), *pool, stride)  # (N, OH, OW, KH, KW, C)
-    n, oh, ow, kh, kw, c = win.shape
-    flat = win.reshape(n, oh, ow, kh * kw, c)  # (N, OH, OW, KH * KW, C), a copy
-    argmax = flat.argmax(axis=3)
-    return np.take_along_axis(flat, argmax[:, :, :, None], axis=3)[:, :, :, 0], argmax
+    """Maximum of each window. x (N, H, W, C) -> (y (N, OH, OW, C), argmax (N, OH, OW, C): the position
+    (row-major in the window) of its first maximum, which backward routes the gradient to).
+
+    One pass per window position (4 for 2x2) over output-sized arrays, reading strided views of x."""
+    kh, kw = pool
+    win = windows(pad_images(x, pads, -np.inf), kh, kw, stride)  # (N, OH, OW, KH, KW, C), a view
+    y = win[:, :, :, 0, 0].copy()
+    argmax = np.zeros(y.shape, np.uint8 if kh * kw < 256 else np.intp)
+    for p in range(1, kh * kw):
+        candidate = win[:, :, :, p // kw, p % kw]
+        np.copyto(argmax, p, where=candidate > y)  # strictly greater: a tie stays with the first
+        np.maximum(y, candidate, out=y)
+    return y, argmax
 
 
 def max_pool_backward(dy: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, ...], pool: tuple[int, int],
@@ -117,9 +132,14 @@ def max_pool_backward(dy: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, ..
     """dy (N, OH, OW, C) -> dx (N, H, W, C): each window's gradient to its first maximum."""
     n, oh, ow, c = dy.shape
     kh, kw = pool
-    dwin = np.zeros((n, oh, ow, kh * kw, c), dy.dtype)
-    np.put_along_axis(dwin, argmax[:, :, :, None], dy[:, :, :, None], axis=3)
-    return _unpad_add(dwin.reshape(n, oh, ow, kh, kw, c), x_shape, stride, pads)
+    sh, sw = stride
+    top, bottom, left, right = pads
+    dxp = np.zeros((n, x_shape[1] + top + bottom, x_shape[2] + left + right, c), dy.dtype)
+    zero = dy.dtype.type(0)
+    for p in range(kh * kw):
+        i, j = divmod(p, kw)
+        dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += np.where(argmax == p, dy, zero)
+    return dxp[:, top:top + x_shape[1], left:left + x_shape[2]]
 
 
 def _unpad_add(dwin, x_shape, stride, pads):
