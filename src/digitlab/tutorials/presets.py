@@ -123,3 +123,62 @@ def get(name: str) -> Preset:
         return PRESETS[name]
     except KeyError:
         raise InvalidValueError(f"unknown preset {name!r} (expected one of: {', '.join(PRESETS)})") from None
+
+
+def stack_from_spec(spec: str, activation: str = "relu") -> Callable[[int], list]:
+    """The layers a ``--layers`` string names, for a convolutional model on 28x28x1 images:
+
+        conv32 / conv32:5 / conv32:3:same   Conv2D(32, 3 or 5, padding "valid" or "same") with the activation
+        pool / pool:3                       MaxPooling2D(2 or 3)
+        avgpool / avgpool:3                 AveragePooling2D
+        bn                                  BatchNormalization
+        dropout:0.5                         Dropout(0.5)
+        gap                                 GlobalAveragePooling2D
+        128                                 Dense(128) with the activation (Flatten is put in before it)
+
+    e.g. "conv32,pool,conv64,pool,dropout:0.5" is keras-io's mnist_convnet. The output layer (softmax) follows."""
+    def number(text, kind, token):
+        try:
+            return kind(text)
+        except ValueError:
+            raise InvalidValueError(f"--layers {spec!r}: {token!r} needs a number after the colon") from None
+
+    built = []  # (factory, is an image layer)
+    for token in (t.strip() for t in spec.split(",") if t.strip()):
+        name, *args = token.split(":")
+        if name.startswith("conv") and name[4:].isdigit():
+            size = number(args[0], int, token) if args else 3
+            padding = args[1] if len(args) > 1 else "valid"
+            built.append((lambda f=int(name[4:]), k=size, p=padding: layers.Conv2D(f, k, padding=p, activation=activation), True))
+        elif name in ("pool", "avgpool"):
+            size = number(args[0], int, token) if args else 2
+            kind = layers.MaxPooling2D if name == "pool" else layers.AveragePooling2D
+            built.append((lambda k=kind, s=size: k(s), True))
+        elif name == "bn":
+            built.append((layers.BatchNormalization, None))
+        elif name == "dropout":
+            rate = number(args[0] if args else "", float, token)
+            built.append((lambda r=rate: layers.Dropout(r), None))
+        elif name == "gap":
+            built.append((layers.GlobalAveragePooling2D, False))
+        elif name.isdigit() and not args:
+            built.append((lambda u=int(name): layers.Dense(u, activation=activation), False))
+        else:
+            raise InvalidValueError(f"--layers {spec!r}: unknown item {token!r} (expected conv32, conv32:5, "
+                                    "conv32:3:same, pool, pool:3, avgpool, bn, dropout:0.5, gap or a Dense size)")
+
+    def stack(classes: int) -> list:
+        out, images = [], True
+        for factory, image_layer in built:
+            if image_layer and not images:
+                raise InvalidValueError(f"--layers {spec!r}: a convolution or pooling cannot follow a Dense layer")
+            if image_layer is False and images and factory is not layers.GlobalAveragePooling2D:
+                out.append(layers.Flatten())
+            if image_layer is False:
+                images = False
+            out.append(factory())
+        if images:
+            out.append(layers.Flatten())
+        return [*out, layers.Dense(classes, activation="softmax")]
+    stack(10)  # refuse a bad order now, not when training starts
+    return stack
