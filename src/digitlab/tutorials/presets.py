@@ -125,6 +125,14 @@ def get(name: str) -> Preset:
         raise InvalidValueError(f"unknown preset {name!r} (expected one of: {', '.join(PRESETS)})") from None
 
 
+CONV_ITEMS = ("conv", "pool", "avgpool", "bn", "dropout", "gap")
+
+
+def is_conv_spec(spec: str) -> bool:
+    """Whether a ``--layers`` string names a convolutional network (an item such as conv32 or pool)."""
+    return any(t.strip().split(":")[0].rstrip("0123456789") in CONV_ITEMS for t in spec.split(","))
+
+
 def stack_from_spec(spec: str, activation: str = "relu") -> Callable[[int], list]:
     """The layers a ``--layers`` string names, for a convolutional model on 28x28x1 images:
 

@@ -45,6 +45,7 @@ def test_presets_keep_their_validation_split_and_schedule(small_mnist, tmp_path)
     ("conv32,16,pool", "cannot follow a Dense layer"),
     ("conv32:x", "needs a number"),
     ("conv32,maxout", "unknown item 'maxout'"),
+    ("pool,64,x", "unknown item 'x'"),
 ])
 def test_bad_convolutional_layers_are_one_line_errors(spec, message, tmp_path, capsys):
     assert main(["train", "--layers", spec, "--out", str(tmp_path / "m.safetensors")]) == 1

@@ -54,7 +54,7 @@ def build(args) -> tuple[Sequential, dict]:
             raise DigitlabError("--activation and --optimizer go with --layers; a --preset fixes them")
         preset = dataclasses.replace(preset, augment=preset.augment or args.augment)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size, "preset": preset.name}
-    elif args.layers and any(c.isalpha() for c in args.layers):  # a convolutional network
+    elif args.layers and presets.is_conv_spec(args.layers):  # a convolutional network
         stack = presets.stack_from_spec(args.layers, args.activation or "relu")
         preset = presets.Preset("convnet", "from --layers", (), args.optimizer or "adam", epochs=5, stack=stack,
                                 augment=args.augment)
