@@ -8,6 +8,9 @@ and ``update`` (its rule, applied in place). Defaults and formulas are Keras's.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ._registry import resolve
@@ -25,11 +28,36 @@ def _blocks(p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]):
     Yields (p, g, state) views.
     """
     rows = max(1, _BLOCK_SIZE // max(1, p[0].size)) if p.ndim else 1
+    if p.ndim and rows < p.shape[0]:  # blocks of equal size, so that the threads finish together
+        count = -(-p.shape[0] // rows)
+        rows = -(-p.shape[0] // count)
     if p.ndim == 0 or rows >= p.shape[0]:
         yield p, g, state
         return
     for a in range(0, p.shape[0], rows):
         yield p[a:a + rows], g[a:a + rows], {k: v[a:a + rows] for k, v in state.items()}
+
+
+THREADS = min(2, os.cpu_count() or 1)  # the project's machines have 2 cores
+_PARALLEL_MIN = 1 << 16  # elements: below this (a small model) one thread is faster than handing out blocks
+_pool: ThreadPoolExecutor | None = None
+
+
+def _run_blocks(update, blocks: list, lr: float) -> None:
+    """update(p, g, state, lr) for every block; on THREADS threads when there is enough work.
+
+    NumPy releases the GIL inside its element-wise loops, so blocks of different (or the same)
+    parameters update on both cores at once. Each block is independent, so the result is the same,
+    bit for bit, as one block after another."""
+    global _pool
+    if THREADS < 2 or len(blocks) < 2 or sum(b[0].size for b in blocks) < _PARALLEL_MIN:
+        for block in blocks:
+            update(*block, lr)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="digitlab-optimizer")
+    for future in [_pool.submit(update, *block, lr) for block in blocks]:
+        future.result()  # re-raises a block's error here
 
 
 class ExponentialDecay:
@@ -88,9 +116,7 @@ class Optimizer:
             self.build(params)
         lr = self.current_learning_rate()
         self.iterations += 1
-        for p, g, s in zip(params, grads, self.state):
-            for block in _blocks(p, g, s):
-                self.update(*block, lr)
+        _run_blocks(self.update, [block for p, g, s in zip(params, grads, self.state) for block in _blocks(p, g, s)], lr)
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
@@ -169,7 +195,7 @@ class Adam(Optimizer):
 
     def update(self, p, g, state, lr):
         t = self.iterations  # already counts this step
-        lr_t = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        lr_t = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)  # a Python float: float32 stays float32
         m, v = state["m"], state["v"]
         buf = g - m
         buf *= 1 - self.beta_1
