@@ -229,7 +229,7 @@ class Conv2D(Layer):
         z, cols = conv2d(x, self.params["kernel"], self.strides, self.pads)  # (N, OH, OW, F)
         if self.use_bias:
             z += self.params["bias"]
-        self.x_shape, self.cols = x.shape, cols
+        self.x_shape, self.cols = x.shape, cols if training else None  # backward follows only training passes
         self.y = self._act(z)
         return self.y
 
@@ -237,6 +237,8 @@ class Conv2D(Layer):
         return self.backward_preactivation(self._act_backward(self.y, dy))
 
     def backward_preactivation(self, dz):
+        if self.cols is None:
+            raise InvalidValueError(f"Conv2D {self.name}: backward needs a forward pass with training=True first")
         dkernel, dbias, dx = conv2d_backward(dz, self.cols, self.params["kernel"], self.x_shape, self.strides,
                                              self.pads, self.needs_input_grad)
         self.grads["kernel"][...] = dkernel
