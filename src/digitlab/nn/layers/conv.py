@@ -134,11 +134,20 @@ def max_pool_backward(dy: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, ..
     kh, kw = pool
     sh, sw = stride
     top, bottom, left, right = pads
-    dxp = np.zeros((n, x_shape[1] + top + bottom, x_shape[2] + left + right, c), dy.dtype)
+    h, w = x_shape[1] + top + bottom, x_shape[2] + left + right
     zero = dy.dtype.type(0)
-    for p in range(kh * kw):
-        i, j = divmod(p, kw)
-        dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += np.where(argmax == p, dy, zero)
+    if (kh, kw) == (sh, sw):  # windows side by side: each pixel is in one window at most, so write, not add
+        covered = oh * kh == h and ow * kw == w
+        dxp = (np.empty if covered else np.zeros)((n, h, w, c), dy.dtype)
+        s = dxp.strides
+        cells = as_strided(dxp, (n, oh, ow, kh, kw, c), (s[0], s[1] * kh, s[2] * kw, s[1], s[2], s[3]))
+        for p in range(kh * kw):
+            np.copyto(cells[:, :, :, p // kw, p % kw], np.where(argmax == p, dy, zero))
+    else:
+        dxp = np.zeros((n, h, w, c), dy.dtype)
+        for p in range(kh * kw):
+            i, j = divmod(p, kw)
+            dxp[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += np.where(argmax == p, dy, zero)
     return dxp[:, top:top + x_shape[1], left:left + x_shape[2]]
 
 
