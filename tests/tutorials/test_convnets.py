@@ -120,3 +120,17 @@ def test_quick_convnet_rows_learn(name, floor, tmp_path, capsys):
     assert row["system"] == f"{name} (2 epochs)" and row["values"]["epochs"] == 2
     assert row["values"]["test_accuracy"] > floor, row["ours"]  # from 10% (chance) after two epochs on 3,000 digits
     assert "quick: 2 of" in capsys.readouterr().out
+
+
+@needs_convnets
+def test_a_weights_directory_or_repeated_files_serve_each_row(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["reproduce", "dlfs-pretrained", "--weights", str(DLFS), "--json", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["values"]["accuracy_batch_100"] == 0.9352
+    assert main(["reproduce", "dlfs-pretrained", "dlfs-convnets", "--quick", "--weights",
+                 str(DLFS / "simple_convnet_params.pkl"), "--weights", str(DLFS / "sample_weight.pkl"),
+                 "--json", str(out)]) == 0
+    pretrained, simple, deep = json.loads(out.read_text())["results"]
+    assert pretrained["values"]["accuracy_batch_100"] == 0.9352  # not taken for the convnet's file
+    assert simple["values"]["test_images"] == 1000 and deep["ours"] == "skipped"
