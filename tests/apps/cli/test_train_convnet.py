@@ -51,3 +51,23 @@ def test_bad_convolutional_layers_are_one_line_errors(spec, message, tmp_path, c
     assert main(["train", "--layers", spec, "--out", str(tmp_path / "m.safetensors")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("digitlab: error: ") and message in err and "Traceback" not in err
+
+
+def test_a_channels_last_model_predicts_evaluates_and_shows(tmp_path, capsys):
+    from digitlab import Sequential, layers
+
+    model = Sequential([layers.Conv2D(4, 3, activation="relu", input_shape=(28, 28, 1)), layers.MaxPooling2D(),
+                        layers.Flatten(), layers.Dense(10, activation="softmax")], seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.build()
+    path = tmp_path / "c.safetensors"
+    model.save(path)
+    assert main(["evaluate", str(path), "--json"]) == 0
+    assert main(["show", "--misclassified", str(path), "--count", "4", "--out", str(tmp_path / "w.png")]) == 0
+    image = tmp_path / "seven.png"
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (280, 280), 255)
+    ImageDraw.Draw(canvas).line([(60, 60), (220, 60), (120, 240)], fill=0, width=24)
+    canvas.save(image)
+    assert main(["predict", str(image), "--model", str(path)]) == 0
