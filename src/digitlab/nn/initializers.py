@@ -15,7 +15,14 @@ from ._registry import resolve
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    return (shape[0], shape[1]) if len(shape) == 2 else (int(np.prod(shape)), int(np.prod(shape)))
+    """(fan_in, fan_out) as Keras counts them; a convolution kernel (KH, KW, C, F) has KH*KW*C inputs and
+    KH*KW*F outputs per unit."""
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    if len(shape) > 2:
+        receptive = int(np.prod(shape[:-2]))
+        return shape[-2] * receptive, shape[-1] * receptive
+    return int(np.prod(shape)), int(np.prod(shape))
 
 
 @dataclass(frozen=True)

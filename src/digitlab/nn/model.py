@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 
 import numpy as np
@@ -34,6 +35,12 @@ def accuracy(y: np.ndarray, t: np.ndarray) -> float:
     if y.shape[1] == 1:
         return float(np.mean((y[:, 0] > 0.5) == (t[:, 0] > 0.5)))
     return float(np.mean(y.argmax(axis=1) == t.argmax(axis=1)))
+
+
+def _snake_case(name: str) -> str:
+    """Keras's layer names: MaxPooling2D -> max_pooling2d, Conv2D -> conv2d, Dense -> dense."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Sequential:
@@ -68,7 +75,7 @@ class Sequential:
         if self.built:
             raise InvalidValueError("cannot add layers to a model that is already built")
         if layer.name is None:
-            base, taken, i = type(layer).__name__.lower(), {l.name for l in self.layers}, 0
+            base, taken, i = _snake_case(type(layer).__name__), {l.name for l in self.layers}, 0
             layer.name = base
             while layer.name in taken:  # dense, dense_1, dense_2, ... as Keras names them
                 i += 1
@@ -106,28 +113,38 @@ class Sequential:
     def named_params(self) -> dict[str, np.ndarray]:
         return {f"{layer.name}.{k}": v for layer in self.layers for k, v in layer.params.items()}
 
+    def named_state(self) -> dict[str, np.ndarray]:
+        """The non-trainable arrays (BatchNormalization's moving statistics), by "<layer>.<name>"."""
+        return {f"{layer.name}.{k}": v for layer in self.layers for k, v in layer.state.items()}
+
+    def _weights(self) -> list[np.ndarray]:
+        # Keras's order: each layer's trainable weights, then its non-trainable ones
+        return [w for layer in self.layers for w in (*layer.params.values(), *layer.state.values())]
+
     def get_weights(self) -> list[np.ndarray]:
-        return [p.copy() for p in self.params]
+        """Copies of every weight, trainable or not, layer by layer (Keras's order)."""
+        return [w.copy() for w in self._weights()]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
-        params = self.params
-        if len(weights) != len(params):
-            raise InvalidValueError(f"set_weights got {len(weights)} arrays, the model has {len(params)}")
-        for p, w in zip(params, weights):
+        targets = self._weights()
+        if len(weights) != len(targets):
+            raise InvalidValueError(f"set_weights got {len(weights)} arrays, the model has {len(targets)}")
+        for p, w in zip(targets, weights):
             w = np.asarray(w)
             if w.shape != p.shape:
                 raise InvalidValueError(f"set_weights: shape {w.shape} does not fit a parameter of shape {p.shape}")
             p[...] = w
 
     def count_params(self) -> int:
-        return sum(p.size for p in self.params)
+        """Every weight, trainable or not, as Keras counts them."""
+        return sum(w.size for w in self._weights())
 
     def summary(self, print_fn=print) -> None:
         """Print a Keras-style table: layer (type), output shape, parameter count."""
         if not self.built:
             self.build()
-        rows = [(f"{l.name} ({type(l).__name__})", str((None, *l.output_shape)), f"{sum(p.size for p in l.params.values()):,}")
-                for l in self.layers]
+        rows = [(f"{l.name} ({type(l).__name__})", str((None, *l.output_shape)),
+                 f"{sum(w.size for w in (*l.params.values(), *l.state.values())):,}") for l in self.layers]
         widths = [max(len(h), *(len(r[i]) for r in rows)) + 2 for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
         line = "".join(h.ljust(w) for h, w in zip(("Layer (type)", "Output Shape", "Param #"), widths))
         print_fn(f'Model: "{self.name}"')
@@ -137,11 +154,10 @@ class Sequential:
         for r in rows:
             print_fn("".join(c.ljust(w) for c, w in zip(r, widths)))
         print_fn("=" * len(line))
-        trainable = self.count_params()
-        frozen = sum(a.size for l in self.layers for a in getattr(l, "buffers", {}).values())  # e.g. running means
-        print_fn(f"Total params: {trainable + frozen:,}")
+        trainable = sum(p.size for p in self.params)
+        print_fn(f"Total params: {self.count_params():,}")
         print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {frozen:,}")
+        print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
         print_fn("_" * len(line))
 
     # ---- compile ------------------------------------------------------------------------------
@@ -370,6 +386,7 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool) -> Seque
                        dtype=config["dtype"])
     model.build(tuple(config["input_shape"]), check=saving.checker(tensors, model.dtype))
     expected = {f"params/{k}": v for k, v in model.named_params().items()}
+    expected.update({f"state/{k}": v for k, v in model.named_state().items()})
     for name, target in expected.items():
         target[...] = saving.take(tensors, name, target)
     extra = set(tensors) - set(expected) - {k for k in tensors if k.startswith("optimizer/")}

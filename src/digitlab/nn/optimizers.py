@@ -1,4 +1,5 @@
-"""Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam.
+"""Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam;
+and ExponentialDecay, a learning-rate schedule any of them takes as its learning_rate.
 
 The base class owns the learning rate, the step counter and the per-parameter
 state; each subclass supplies only ``slots`` (the state it keeps per parameter)
@@ -6,6 +7,9 @@ and ``update`` (its rule, applied in place). Defaults and formulas are Keras's.
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -24,6 +28,9 @@ def _blocks(p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]):
     Yields (p, g, state) views.
     """
     rows = max(1, _BLOCK_SIZE // max(1, p[0].size)) if p.ndim else 1
+    if p.ndim and rows < p.shape[0]:  # blocks of equal size, so that the threads finish together
+        count = -(-p.shape[0] // rows)
+        rows = -(-p.shape[0] // count)
     if p.ndim == 0 or rows >= p.shape[0]:
         yield p, g, state
         return
@@ -31,22 +38,74 @@ def _blocks(p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]):
         yield p[a:a + rows], g[a:a + rows], {k: v[a:a + rows] for k, v in state.items()}
 
 
+THREADS = min(2, os.cpu_count() or 1)  # the project's machines have 2 cores
+_PARALLEL_MIN = 1 << 16  # elements: below this (a small model) one thread is faster than handing out blocks
+_pool: ThreadPoolExecutor | None = None
+
+
+def _run_blocks(update, blocks: list, lr: float) -> None:
+    """update(p, g, state, lr) for every block; on THREADS threads when there is enough work.
+
+    NumPy releases the GIL inside its element-wise loops, so blocks of different (or the same)
+    parameters update on both cores at once. Each block is independent, so the result is the same,
+    bit for bit, as one block after another."""
+    global _pool
+    if THREADS < 2 or len(blocks) < 2 or sum(b[0].size for b in blocks) < _PARALLEL_MIN:
+        for block in blocks:
+            update(*block, lr)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="digitlab-optimizer")
+    for future in [_pool.submit(update, *block, lr) for block in blocks]:
+        future.result()  # re-raises a block's error here
+
+
+class ExponentialDecay:
+    """A learning-rate schedule, as Keras's: lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps),
+    the exponent rounded down with ``staircase``. Pass it as an optimizer's ``learning_rate``."""
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False):
+        if not initial_learning_rate > 0 or not decay_steps >= 1 or not 0 < decay_rate <= 1:
+            raise InvalidValueError(f"invalid ExponentialDecay({initial_learning_rate}, {decay_steps}, {decay_rate}): "
+                                    "expected initial_learning_rate > 0, decay_steps >= 1, 0 < decay_rate <= 1")
+        self.initial_learning_rate, self.decay_steps = float(initial_learning_rate), int(decay_steps)
+        self.decay_rate, self.staircase = float(decay_rate), bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        return self.initial_learning_rate * self.decay_rate ** (np.floor(p) if self.staircase else p)
+
+    def get_config(self) -> dict:
+        return {"class_name": type(self).__name__,
+                "config": {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
+                           "decay_rate": self.decay_rate, "staircase": self.staircase}}
+
+
+SCHEDULES = {"ExponentialDecay": ExponentialDecay}
+
+
 class Optimizer:
     slots: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate: float = 0.001, decay: float = 0.0):
-        if not learning_rate > 0:
-            raise InvalidValueError(f"invalid learning rate: {learning_rate} (expected > 0)")
+    def __init__(self, learning_rate=0.001, decay: float = 0.0):
+        if isinstance(learning_rate, dict):  # a schedule, as saved in a model file
+            learning_rate = resolve(learning_rate, "learning rate schedule", ExponentialDecay, {}, SCHEDULES)
+        if not isinstance(learning_rate, ExponentialDecay) and not learning_rate > 0:
+            raise InvalidValueError(f"invalid learning rate: {learning_rate} (expected > 0 or a schedule)")
         if decay < 0:
             raise InvalidValueError(f"invalid decay: {decay} (expected >= 0)")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate if isinstance(learning_rate, ExponentialDecay) else float(learning_rate)
         self.decay = float(decay)
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
 
     def current_learning_rate(self) -> float:
-        """Time-based decay, as Keras 2: lr / (1 + decay * iterations)."""
-        return self.learning_rate / (1.0 + self.decay * self.iterations)
+        """The schedule's rate at this step, if there is one; then time-based decay, as Keras 2:
+        lr / (1 + decay * iterations)."""
+        lr = self.learning_rate
+        if isinstance(lr, ExponentialDecay):
+            lr = lr(self.iterations)
+        return lr / (1.0 + self.decay * self.iterations)
 
     def build(self, params: list[np.ndarray]) -> None:
         self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
@@ -57,15 +116,14 @@ class Optimizer:
             self.build(params)
         lr = self.current_learning_rate()
         self.iterations += 1
-        for p, g, s in zip(params, grads, self.state):
-            for block in _blocks(p, g, s):
-                self.update(*block, lr)
+        _run_blocks(self.update, [block for p, g, s in zip(params, grads, self.state) for block in _blocks(p, g, s)], lr)
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay": self.decay}
+        lr = self.learning_rate
+        return {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay}
 
 
 class SGD(Optimizer):
@@ -137,7 +195,7 @@ class Adam(Optimizer):
 
     def update(self, p, g, state, lr):
         t = self.iterations  # already counts this step
-        lr_t = lr * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        lr_t = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)  # a Python float: float32 stays float32
         m, v = state["m"], state["v"]
         buf = g - m
         buf *= 1 - self.beta_1

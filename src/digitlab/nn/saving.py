@@ -1,7 +1,8 @@
 """Model files: one .safetensors file, never pickle.
 
-Tensors: every weight (``params/<layer>.<name>``) and the optimizer's state
-(``optimizer/<index>/<slot>``). The safetensors metadata holds one JSON
+Tensors: every weight (``params/<layer>.<name>``), the non-trainable state of
+layers such as BatchNormalization (``state/<layer>.<name>``) and the optimizer's
+state (``optimizer/<index>/<slot>``). The safetensors metadata holds one JSON
 document under the key ``digitlab``: format and package versions, the
 architecture, the compile settings, the optimizer step count, the training
 history, the random generator's state (so training resumes exactly), and a
@@ -61,6 +62,7 @@ def file_digest(document: str, tensors: dict[str, np.ndarray]) -> str:
 def model_to_tensors(model) -> tuple[dict[str, np.ndarray], dict]:
     """The tensors and the metadata document that describe ``model`` completely."""
     tensors = {f"params/{k}": v for k, v in model.named_params().items()}
+    tensors.update({f"state/{k}": v for k, v in model.named_state().items()})
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "digitlab_version": __version__,
             "model": model.get_config(),
             "history": model.history.to_dict(), "epochs": model.history.epoch,

@@ -244,6 +244,71 @@ def book_network(weights: dict[str, np.ndarray], source: str | os.PathLike = "th
     return model
 
 
+def channels_last_kernel(w: np.ndarray) -> np.ndarray:
+    """The book's convolution kernel (F, C, KH, KW) as digitlab's (KH, KW, C, F)."""
+    return np.ascontiguousarray(w.transpose(2, 3, 1, 0))
+
+
+def channels_last_rows(w: np.ndarray, image_shape: tuple[int, int, int]) -> np.ndarray:
+    """The rows of the first affine layer after the book's flatten, which reads (C, H, W) in C-major
+    order, reordered for digitlab's Flatten of (H, W, C). w (C * H * W, out) -> (H * W * C, out)."""
+    c, h, wd = image_shape
+    return np.ascontiguousarray(w.reshape(c, h, wd, -1).transpose(1, 2, 0, 3).reshape(c * h * wd, -1))
+
+
+def _book_weights(weights: dict[str, np.ndarray], count: int, flatten_at: int, image_shape) -> list[np.ndarray]:
+    """W1, b1, ..., W<count>, b<count> in digitlab's layouts: 4-D kernels channels-last, and the rows of
+    W<flatten_at> (the first affine layer) reordered for a channels-last Flatten."""
+    missing = [k for i in range(1, count + 1) for k in (f"W{i}", f"b{i}") if k not in weights]
+    if missing:
+        raise DigitlabError(f"the book's convnet weights lack {', '.join(missing)} (got {', '.join(sorted(weights))})")
+    out = []
+    for i in range(1, count + 1):
+        w = weights[f"W{i}"]
+        w = channels_last_kernel(w) if w.ndim == 4 else channels_last_rows(w, image_shape) if i == flatten_at else w
+        out += [w, weights[f"b{i}"]]
+    return out
+
+
+def simple_convnet(weights: dict[str, np.ndarray], dtype="float64"):
+    """The book's ch07 SimpleConvNet with its trained weights: conv 30 5x5 - relu - 2x2 max pool -
+    affine 100 - relu - affine 10 (softmax), taking (N, 784) pixels in [0, 1]."""
+    from ..nn import Sequential, layers
+
+    model = Sequential([layers.Reshape((28, 28, 1), input_shape=(784,)),
+                        layers.Conv2D(30, 5, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(),
+                        layers.Dense(100, activation="relu"), layers.Dense(10, activation="softmax")],
+                       name="dlfs_simple_convnet", dtype=dtype)
+    model.build()
+    model.set_weights(_book_weights(weights, 3, 2, (30, 12, 12)))
+    return model
+
+
+def deep_convnet(weights: dict[str, np.ndarray], dtype="float64"):
+    """The book's ch08 DeepConvNet with its trained weights: six 3x3 convolutions (16, 16, 32, 32, 64, 64;
+    pad 1, the fourth pad 2: ZeroPadding2D(2) then a 'valid' convolution), relu, a 2x2 max pool after
+    every second; affine 50 - relu - dropout 0.5 - affine 10 - dropout 0.5 - softmax. (N, 784) pixels
+    in [0, 1].
+
+    The book's dropout scales by 0.5 at test time, digitlab's (inverted) dropout in training instead,
+    so the book's test-time network is h -> 0.5 * (0.5 * h @ W8 + b8): the scales are folded into the
+    last layer (0.25 * W8, 0.5 * b8), which gives the book's outputs exactly. (The first scale matters:
+    it shrinks h @ W8 but not b8, and so changes some predictions.)"""
+    from ..nn import Sequential, layers
+
+    def conv(filters, padding="same"):
+        return layers.Conv2D(filters, 3, padding=padding, activation="relu")
+    model = Sequential([layers.Reshape((28, 28, 1), input_shape=(784,)),
+                        conv(16), conv(16), layers.MaxPooling2D(2),
+                        conv(32), layers.ZeroPadding2D(2), conv(32, "valid"), layers.MaxPooling2D(2),
+                        conv(64), conv(64), layers.MaxPooling2D(2), layers.Flatten(),
+                        layers.Dense(50, activation="relu"), layers.Dropout(0.5), layers.Dense(10),
+                        layers.Dropout(0.5), layers.Activation("softmax")], name="dlfs_deep_convnet", dtype=dtype)
+    model.build()
+    converted = _book_weights(weights, 8, 7, (64, 4, 4))
+    converted[-2], converted[-1] = 0.25 * converted[-2], 0.5 * converted[-1]  # W8, b8: the test-time scales
+    model.set_weights(converted)
+    return model
 def load(file) -> dict[str, np.ndarray]:
     """``pickle.load(f)`` for the book's weight files, arrays only, so a tutorial's ``import pickle``
     can become ``from digitlab.tutorials import legacy_pickle as pickle`` and its

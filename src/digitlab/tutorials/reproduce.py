@@ -60,7 +60,11 @@ def dlfs_pretrained(quick: bool, log: Callable, weights: str | None = None, **_)
     """The book's pretrained network: its ``sample_weight.pkl`` shipped with digitlab, or ``weights`` (a path)."""
     from .legacy_pickle import book_network, bundled_weights, load_pickled_weights
 
-    path = weights or bundled_weights("sample_weight")
+    path = _weights_file(weights, "sample_weight.pkl")
+    if path is None:  # any other file given that is not one of the convnets' is taken for it
+        others = [w for w in ([weights] if isinstance(weights, (str, Path)) else weights or [])
+                  if Path(w).is_file() and Path(w).name not in _CONVNET_FILES]
+        path = others[0] if others else bundled_weights("sample_weight")
     model = book_network(load_pickled_weights(path), source=str(path))
     _, (x, t) = mnist.load_mnist(normalize=True)
     batched = float(np.mean(model.predict(x, batch_size=100).argmax(axis=1) == t))
@@ -161,13 +165,90 @@ def keras(name: str, epochs: int | None = None) -> Callable:
     return runner
 
 
-# name -> its runs, each (runner, also in --quick)
+_CONVNET_FILES = ("simple_convnet_params.pkl", "deep_convnet_params.pkl")
+
+
+def _weights_file(weights, filename: str) -> str | None:
+    """The file called ``filename`` among ``weights`` (a path, or a list of paths; a directory holds it)."""
+    for path in [weights] if isinstance(weights, (str, Path)) else (weights or []):
+        path = Path(path)
+        if path.is_dir() and (path / filename).is_file():
+            return str(path / filename)
+        if path.name == filename:
+            return str(path)
+    return None
+
+
+def dlfs_convnets(quick: bool, log: Callable, weights=None, **_) -> list[Result]:
+    """The book's trained SimpleConvNet (ch07) and DeepConvNet (ch08), converted to channels-last digitlab
+    layers and scored in float64 on the MNIST test set (quick: its first 1,000 images)."""
+    from .legacy_pickle import bundled_weights, deep_convnet, load_pickled_weights, simple_convnet
+
+    _, (x, t) = mnist.load_mnist(normalize=True)
+    n = 1000 if quick else len(x)
+    results = []
+    for system, filename, build, figure in [("dlfs-simple-convnet (trained)", "simple_convnet_params.pkl", simple_convnet, "0.9600"),
+                                            ("dlfs-deep-convnet (trained)", "deep_convnet_params.pkl", deep_convnet, "0.9797")]:
+        path = _weights_file(weights, filename) or bundled_weights(filename.removesuffix(".pkl"))
+        start = time.perf_counter()
+        model = build(load_pickled_weights(path))
+        accuracy = float(np.mean(model.predict(x[:n].astype(np.float64), batch_size=500).argmax(axis=1) == t[:n]))
+        seconds = time.perf_counter() - start
+        log(f"{system}: accuracy {accuracy:.4f} on {n:,} test images (float64) in {seconds:.1f} s")
+        results.append(Result(system, "", f"book's code: {figure}", f"{accuracy:.4f}", seconds,
+                              {"accuracy": accuracy, "test_images": n},
+                              f"quick: the first {n:,} test images" if quick else ""))
+    return results
+
+
+def convnet(name: str, reported: str, original: str) -> Callable:
+    """Train a convolutional preset as its source does and report the test accuracy; quick: two epochs on
+    the first 3,000 training images, tested on the first 1,000 test images."""
+    def runner(quick: bool, log: Callable, seeds: int = 1, **_) -> Result:
+        from . import presets
+
+        preset = presets.get(name)
+        (x, y), (xt, yt) = datasets.load_flat("mnist")
+        if quick:
+            x, y, xt, yt = x[:3000], y[:3000], xt[:1000], yt[:1000]
+        epochs = 2 if quick else preset.epochs
+        start = time.perf_counter()
+        runs = []
+        for seed in range(max(1, seeds)):  # seed 0 is the reported run; more seeds show the spread
+            model = preset.build(seed=seed, train_size=len(x))
+            fit = ({"validation_split": preset.validation_split} if preset.validation_split
+                   else {"validation_data": (xt, yt)})
+            history = model.fit(x, y, batch_size=preset.batch_size, epochs=epochs, verbose=0, **fit).history
+            loss, accuracy = model.evaluate(xt, yt)
+            runs.append((accuracy, loss, history))
+            log(f"{name} seed {seed}: {epochs} epochs, test accuracy {_pct(accuracy)}")
+        seconds = time.perf_counter() - start
+        accuracy, loss, history = runs[0]
+        values = {"epochs": epochs, "test_accuracy": accuracy, "test_loss": loss,
+                  "train_accuracy": history["accuracy"][-1], "history": history,
+                  "seconds_per_seed": seconds / len(runs)}
+        ours = f"test {_pct(accuracy)}, train {_pct(history['accuracy'][-1])}"
+        if len(runs) > 1:
+            finals = [r[0] for r in runs]
+            values["test_accuracy_per_seed"] = finals
+            ours += f"; {len(runs)} seeds: {_pct(min(finals))}-{_pct(max(finals))}, mean {_pct(np.mean(finals))}"
+        note = (f"quick: {epochs} of {preset.epochs} epochs on {len(x):,} training images, {len(xt):,} test images" if quick
+                else f"{seconds / len(runs) / 60:.1f} min of training per seed")
+        return Result(f"{name} ({epochs} epoch{'s' if epochs > 1 else ''})", reported, original, ours, seconds, values, note)
+    return runner
+
+
+# name -> its runs, each (runner, also in --quick); a runner returns a Result or a list of them
 SYSTEMS: dict[str, list[tuple[Callable, bool]]] = {
     "raschka-mlp": [(raschka_mlp, True)],
     "dlfs-pretrained": [(dlfs_pretrained, True)],
     "two-layer-net": [(two_layer_net, True)],
     "keras-512": [(keras("keras-512"), True)],
     "keras-512-256": [(keras("keras-512-256"), True), (keras("keras-512-256", epochs=50), False)],
+    "dlfs-convnets": [(dlfs_convnets, True)],
+    "dlfs-simple-convnet": [(convnet("dlfs-simple-convnet", "", "book ch07: about 98.9% test"), True)],
+    "keras-convnet": [(convnet("keras-convnet", "", "keras-io mnist_convnet: about 99.2% test"), True)],
+    "best-convnet": [(convnet("best-convnet", "", "aim: >= 99.6% test"), True)],
 }
 
 
@@ -184,9 +265,10 @@ def run(names: list[str], quick: bool = False, log: Callable = print, **options)
             if quick and not in_quick:
                 continue
             start = time.perf_counter()
-            result = runner(quick, log, **options)
-            result.seconds = result.seconds or time.perf_counter() - start
-            results.append(result)
+            found = runner(quick, log, **options)
+            for result in found if isinstance(found, list) else [found]:
+                result.seconds = result.seconds or time.perf_counter() - start
+                results.append(result)
     return results
 
 

@@ -35,7 +35,7 @@ def load(path: str | os.PathLike | None = None):
         raise ModelFileError(f"{path}: the default model is missing from this installation; re-create it with "
                              "`digitlab train --preset default --out src/digitlab/vision/data/default_model.safetensors`")
     model = load_model(path, compile=False)
-    if model.input_shape not in ((784,), (28, 28)) or model.layers[-1].output_shape != (10,):
+    if model.input_shape not in ((784,), (28, 28), (28, 28, 1)) or model.layers[-1].output_shape != (10,):
         raise ModelFileError(f"{path}: the model takes inputs {model.input_shape} and gives "
                              f"{model.layers[-1].output_shape} outputs; expected 28x28 (784) pixels in, 10 classes out")
     return model

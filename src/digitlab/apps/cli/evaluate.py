@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
 
 def evaluate(model, x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
     """(accuracy, cross-entropy loss, confusion matrix (K, K)) of ``model`` on images x and labels y."""
-    probabilities = model.predict(x)
+    probabilities = model.predict(x.reshape(len(x), *model.input_shape))  # (N, 784), (N, 28, 28) or (N, 28, 28, 1)
     predicted = probabilities.argmax(axis=1)
     loss = CategoricalCrossentropy()(probabilities, to_categorical(y, probabilities.shape[1]))
     return float(np.mean(predicted == y)), loss, metrics.confusion_matrix(y, predicted, probabilities.shape[1])

@@ -10,14 +10,16 @@ from . import checks
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("reproduce", help="run the five tutorials' systems; print and save a results table",
+    p = sub.add_parser("reproduce", help="run the tutorials' systems and the convnets; print and save a results table",
                        description="Run each tutorial's system as the tutorial does; print the seed's number, the "
                                    "book's where it differs, ours and the time; write the table as JSON.")
     p.add_argument("systems", nargs="*", default=["all"], metavar="SYSTEM",
                    help=f"{', '.join(reproduce.SYSTEMS)} or all (default: all)")
     p.add_argument("--quick", action="store_true", help="CI-sized runs (each row says how it was shortened)")
-    p.add_argument("--weights", metavar="PATH", help="your own copy of the book's sample_weight.pkl, for "
-                                                     "dlfs-pretrained (default: the copy shipped with digitlab)")
+    p.add_argument("--weights", metavar="PATH", action="append",
+                   help="your own copies of the book's pickled weights: sample_weight.pkl (dlfs-pretrained), "
+                        "simple_convnet_params.pkl and deep_convnet_params.pkl (dlfs-convnets), or a directory "
+                        "holding them; may be repeated (default: the copies shipped with digitlab)")
     p.add_argument("--gradient", choices=("backprop", "numerical"), default="backprop",
                    help="how two-layer-net computes its gradients (default: backprop)")
     p.add_argument("--iters", type=int, metavar="N",

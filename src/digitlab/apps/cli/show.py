@@ -53,7 +53,7 @@ def by_model(args: argparse.Namespace, correct: bool) -> int:
     dataset = (model.meta.get("train") or {}).get("dataset", args.dataset)
     out = checks.output_file(args.out or f"{dataset}_{'correct' if correct else 'misclassified'}.png", "PNG")
     _, (x, y) = datasets.load_flat(dataset)
-    predicted = model.predict(x).argmax(axis=1)
+    predicted = model.predict(x.reshape(len(x), *model.input_shape)).argmax(axis=1)
     chosen = np.flatnonzero((predicted == y) == correct)[: args.count]
     if not len(chosen):
         raise DigitlabError(f"{model_path}: no {'correct' if correct else 'misclassified'} test images to show")

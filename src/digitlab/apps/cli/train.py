@@ -15,7 +15,7 @@ from pathlib import Path
 from ... import datasets
 from ..._io import atomic_write_bytes
 from ...errors import DigitlabError, InvalidValueError
-from ...nn import Sequential, load_model
+from ...nn import Sequential, load_model, optimizers
 from ...nn.callbacks import EpochSnapshot
 from ...tutorials import presets
 from . import checks
@@ -29,7 +29,10 @@ def add_parser(sub) -> None:
     arch = p.add_mutually_exclusive_group()
     arch.add_argument("--preset", choices=sorted(presets.PRESETS),
                       help="a named recipe (architecture, optimizer, epochs); see README")
-    arch.add_argument("--layers", metavar="N,N,...", help="hidden layer sizes, e.g. 512,256 (default: 512)")
+    arch.add_argument("--layers", metavar="N,N,...",
+                      help="hidden layer sizes, e.g. 512,256 (default: 512); or a convolutional network, e.g. "
+                           "conv32,pool,conv64,pool,dropout:0.5 (items: conv32, conv32:5, conv32:3:same, pool, pool:3, "
+                           "avgpool, bn, dropout:0.5, gap, and Dense sizes)")
     arch.add_argument("--resume", metavar="CHECKPOINT", help="continue training a checkpoint or saved model")
     p.add_argument("--activation", default=None, help="hidden activation with --layers (default: relu)")
     p.add_argument("--optimizer", default=None, help="sgd, rmsprop or adam with --layers (default: adam)")
@@ -54,6 +57,11 @@ def build(args) -> tuple[Sequential, dict]:
             raise UsageError("--activation and --optimizer go with --layers; a --preset fixes them")
         preset = dataclasses.replace(preset, augment=preset.augment or args.augment)
         settings = {"epochs": preset.epochs, "batch_size": preset.batch_size, "preset": preset.name}
+    elif args.layers and presets.is_conv_spec(args.layers):  # a convolutional network
+        stack = presets.stack_from_spec(args.layers, args.activation or "relu")
+        preset = presets.Preset("convnet", "from --layers", (), args.optimizer or "adam", epochs=5, stack=stack,
+                                augment=args.augment)
+        settings = {"epochs": preset.epochs, "batch_size": preset.batch_size}
     else:
         try:
             hidden = tuple(int(n) for n in (args.layers or "512").split(",") if n.strip())
@@ -68,8 +76,14 @@ def build(args) -> tuple[Sequential, dict]:
         model = preset.build(seed=args.seed)
     except InvalidValueError as e:  # an unknown --activation or --optimizer name
         raise UsageError(str(e)) from None
+    if preset.validation_split:
+        settings["validation_split"] = preset.validation_split
     if args.lr is not None:
-        model.optimizer.learning_rate = args.lr
+        schedule = model.optimizer.learning_rate
+        if isinstance(schedule, optimizers.ExponentialDecay):  # the preset's schedule, from this rate
+            schedule.initial_learning_rate = args.lr
+        else:
+            model.optimizer.learning_rate = args.lr
     return model, settings
 
 
@@ -118,8 +132,11 @@ def run(args: argparse.Namespace) -> int:
     (x, y), (xt, yt) = datasets.load_flat(dataset)
     snapshot = EpochSnapshot()
     try:
+        # validation: the test set (for the curves only), or the preset's own split of the training set
+        validation = ({"validation_split": settings["validation_split"]} if settings.get("validation_split")
+                      else {"validation_data": (xt, yt)})
         model.fit(x, y, batch_size=settings["batch_size"], epochs=settings["epochs"], initial_epoch=done,
-                  verbose=args.verbose, validation_data=(xt, yt), callbacks=[snapshot])
+                  verbose=args.verbose, callbacks=[snapshot], **validation)
     except KeyboardInterrupt:
         completed = snapshot.restore()
         model.save(checkpoint)

@@ -1,8 +1,10 @@
 """Layers, Keras names: ``layers.Dense(512, activation="relu")``.
 
-    base.py      Layer: config in __init__, weights in build, forward beside backward
-    core.py      Dense, Activation, Dropout, Flatten
-    augment.py   Augment (random distortions in training) and its array functions
+    base.py            Layer: config in __init__, weights in build, forward beside backward
+    core.py            Dense, Activation, Dropout, Flatten
+    conv.py            Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Reshape
+    normalization.py   BatchNormalization
+    augment.py         Augment (random distortions in training) and its array functions
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 from ...errors import InvalidValueError
 from .augment import Augment
 from .base import Layer
+from .conv import AveragePooling2D, Conv2D, GlobalAveragePooling2D, MaxPooling2D, Reshape, ZeroPadding2D
 from .core import Activation, Dense, Dropout, Flatten
+from .normalization import BatchNormalization
 
-LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten, Augment)}
+LAYERS = {cls.__name__: cls for cls in (Dense, Activation, Dropout, Flatten, Augment, Conv2D, MaxPooling2D,
+                                        AveragePooling2D, GlobalAveragePooling2D, ZeroPadding2D, Reshape,
+                                        BatchNormalization)}
 
 
 def from_config(spec: dict) -> Layer:

@@ -4,7 +4,8 @@
 ``forward(x)`` caches only what ``backward`` needs; ``backward(dy)`` fills
 ``grads`` (same keys as ``params``) and returns dL/dx, or None when no layer
 below needs it (the model sets ``needs_input_grad``). Incoming arrays are never
-modified in place.
+modified in place. ``state`` holds non-trainable arrays (BatchNormalization's moving
+statistics): saved with the model, never touched by the optimizer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Layer:
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
         self.needs_input_grad = True
         self.output_shape: tuple[int, ...] | None = None
 
