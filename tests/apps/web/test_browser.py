@@ -118,7 +118,7 @@ def side_by_side(page) -> bool:
 
 @pytest.mark.parametrize("name, content, message", [
     ("blank.png", "blank", "no ink found"),
-    ("notes.png", b"these are notes, not a photo " * 20, "not an image Pillow can read"),
+    ("notes.png", b"these are notes, not a photo " * 20, "is not PNG or JPEG data"),
 ])
 def test_an_upload_error_shows_the_servers_message_and_the_layout_holds(page, tmp_path, name, content, message):
     from PIL import Image
