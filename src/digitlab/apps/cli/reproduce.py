@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ...tutorials import reproduce
 from ...tutorials.legacy_pickle import book_network, load_pickled_weights
@@ -40,9 +41,13 @@ def run(args) -> int:
         raise checks.UsageError(f"unknown system {unknown[0]!r} (expected one of: {', '.join(reproduce.SYSTEMS)}, all)")
     checks.output_file(args.json, "reproduce table (.json)")
     reproduce.read_json(args.json)  # a file there that is not a table is refused now, not after the runs
-    if args.weights:  # the user's own copy: read and checked before anything trains
-        path = checks.input_file(args.weights, "pickle of the book's weights (.pkl)")
-        book_network(load_pickled_weights(path), str(path))
+    for given in args.weights or []:  # the user's own copies: read and checked before anything trains
+        if Path(given).is_dir():
+            continue  # each row takes its file from it, or the shipped copy
+        path = checks.input_file(given, "pickle of the book's weights (.pkl), or a directory of them")
+        weights = load_pickled_weights(path)
+        if path.name not in ("simple_convnet_params.pkl", "deep_convnet_params.pkl"):
+            book_network(weights, str(path))  # taken for sample_weight.pkl: it must fit that network
     results = reproduce.run(args.systems, quick=args.quick, log=lambda line: print(line, file=sys.stderr),
                             weights=args.weights, gradient=args.gradient, iters=args.iters, seeds=args.seeds)
     print(reproduce.format_table(results))
