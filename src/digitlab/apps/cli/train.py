@@ -18,6 +18,7 @@ from ...errors import DigitlabError
 from ...nn import Sequential, load_model
 from ...nn.callbacks import EpochSnapshot
 from ...tutorials import presets
+from . import finetune
 
 
 def add_parser(sub) -> None:
@@ -29,6 +30,7 @@ def add_parser(sub) -> None:
                       help="a named recipe (architecture, optimizer, epochs); see README")
     arch.add_argument("--layers", metavar="N,N,...", help="hidden layer sizes, e.g. 512,256 (default: 512)")
     arch.add_argument("--resume", metavar="CHECKPOINT", help="continue training a checkpoint or saved model")
+    finetune.add_arguments(p, arch)
     p.add_argument("--activation", default=None, help="hidden activation with --layers (default: relu)")
     p.add_argument("--optimizer", default=None, help="sgd, rmsprop or adam with --layers (default: adam)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
@@ -76,6 +78,8 @@ def beside(model_file: str | Path, suffix: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.finetune:
+        return finetune.run(args)
     out = Path(args.out)
     if args.resume:
         model = load_model(args.resume)

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from ... import __version__
 from ...vision import predict, preprocess
+from . import feedback
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # 413 above this
@@ -70,8 +71,10 @@ _REQUEST_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
-def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
-    """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model)."""
+def create_app(model_path: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
+               learn_every: int | None = None, finetune_args: tuple[str, ...] = ()) -> FastAPI:
+    """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model); feedback goes to
+    ``db`` (default: $DIGITLAB_FEEDBACK_DB, else the user's SQLite store), see feedback.py."""
     model_path = model_path or os.environ.get("DIGITLAB_MODEL") or None
     app = FastAPI(title="digitlab", version=__version__,
                   description="Draw or upload a handwritten digit; digitlab reads it the way MNIST was made.")
@@ -79,6 +82,7 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     app.state.model_name = Path(model_path).name if model_path else "default"
     app.state.slots = asyncio.Semaphore(MAX_CONCURRENT)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    feedback.install(app, model_path, db, learn_every, finetune_args)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
