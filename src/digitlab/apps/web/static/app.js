@@ -83,6 +83,7 @@ async function send(dataUrl) {
       statusEl.textContent = response.status === 422 && /no ink/.test(body.error) ? "draw a digit" : body.error;
       return;
     }
+    body.image = dataUrl;  // what was sent, for feedback.js
     show(body);
     statusEl.textContent = `${(100 * body.probabilities[body.label]).toFixed(1)}% sure`;
   } catch (err) {
@@ -91,6 +92,7 @@ async function send(dataUrl) {
 }
 
 function show(result) {
+  document.dispatchEvent(new CustomEvent("digitlab:reading", { detail: result }));  // feedback.js listens
   labelEl.textContent = result ? String(result.label) : "?";
   labelEl.dataset.label = result ? String(result.label) : "";
   if (result) seenEl.src = result.preprocessed; else seenEl.removeAttribute("src");
