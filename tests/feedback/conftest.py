@@ -28,7 +28,7 @@ def postgres_server():
         pytest.skip("PostgreSQL's server binaries are absent (Debian: apt-get install postgresql)")
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[dev]')")
     as_user: list[str] = []
-    root = Path(tempfile.mkdtemp(prefix="digitlab-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="digitlab-pg-", dir="/tmp" if os.geteuid() == 0 else None))  # postgres reaches /tmp
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres", "postgres")

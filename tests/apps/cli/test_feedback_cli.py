@@ -29,7 +29,7 @@ def test_stats_list_export_delete(db, tmp_path, capsys):
     assert main(["feedback", "--db", db, "stats"]) == 0
     out = capsys.readouterr().out
     assert "schema version 1" in out and out.splitlines()[-1].split() == ["examples", *["3"] * 10, "30"]
-    assert main(["feedback", "--db", db, "list", "--json", "--label", "4"]) == 0
+    assert main(["feedback", "list", "--json", "--label", "4", "--db", db]) == 0  # --db after the action too
     listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["label"] for e in listed] == [4, 4, 4] and listed[0]["image_type"] == "image/png"
     assert main(["feedback", "--db", db, "export", "--out", str(tmp_path / "idx")]) == 0

@@ -1,9 +1,6 @@
 """POST /api/feedback and /api/feedback/stats through FastAPI's TestClient, each app on its own store;
 then the personal model the app fine-tunes in the background (serve --learn)."""
 
-import base64
-import json
-
 import pytest
 from fastapi.testclient import TestClient
 

@@ -12,8 +12,11 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from digitlab.feedback import open_store
 
+from ...feedback.conftest import postgres_server, postgres_url  # noqa: F401 (fixtures: a throwaway PostgreSQL)
 from .test_api import ONE, data_url, drawing
 from .test_browser import free_port
 
@@ -51,8 +54,9 @@ def post(port, request_id, label) -> bool:
         conn.close()
 
 
-def burst(port, clients, per_client, stop=None):
-    """Each client posts its own examples in turn; returns the ids acknowledged, and those that were not."""
+def burst(ports, clients, per_client, stop=None):
+    """Each client posts its own examples in turn (client c to server c % len(ports)); returns the ids
+    acknowledged, and those that were not."""
     acked, failed, lock = [], [], threading.Lock()
 
     def client(c):
@@ -60,7 +64,7 @@ def burst(port, clients, per_client, stop=None):
             if stop is not None and stop.is_set():
                 return
             request_id = f"c{c}-{i}"
-            ok = post(port, request_id, (c + i) % 10)
+            ok = post(ports[c % len(ports)], request_id, (c + i) % 10)
             with lock:
                 (acked if ok else failed).append(request_id)
 
@@ -75,16 +79,19 @@ def stored_ids(db) -> list[str]:
         return [e.request_id for e in store.examples()]
 
 
-def test_200_concurrent_posts_from_16_clients_are_all_stored_once(tmp_path):
-    db = tmp_path / "feedback.sqlite3"
-    proc, port = start(db)
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_200_concurrent_posts_from_16_clients_are_all_stored_once(kind, tmp_path, request):
+    # on PostgreSQL, two servers share the store, as behind a classroom's load balancer
+    db = tmp_path / "feedback.sqlite3" if kind == "sqlite" else request.getfixturevalue("postgres_url")
+    servers = [start(db) for _ in range(1 if kind == "sqlite" else 2)]
     try:
-        threads, acked, failed = burst(port, 16, 13)  # 208 posts
+        threads, acked, failed = burst([port for _, port in servers], 16, 13)  # 208 posts
         for t in threads:
             t.join()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=20)
     assert not failed and len(acked) == 16 * 13
     ids = stored_ids(db)
     assert sorted(ids) == sorted(acked)  # every acknowledged one stored, none twice, nothing else
@@ -95,7 +102,7 @@ def test_every_acknowledged_post_survives_a_kill_9_of_the_server(tmp_path):
     proc, port = start(db)
     stop = threading.Event()
     try:
-        threads, acked, failed = burst(port, 16, 1000, stop)
+        threads, acked, failed = burst([port], 16, 1000, stop)
         deadline = time.monotonic() + 120
         while len(acked) < 100 and time.monotonic() < deadline:
             time.sleep(0.01)

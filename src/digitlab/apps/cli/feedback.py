@@ -9,8 +9,8 @@ from ...errors import DigitlabError
 from ...feedback import default_path, export, open_store
 
 
-def add_db_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH|URL", default=None,
+def add_db_argument(p: argparse.ArgumentParser, default=None) -> None:
+    p.add_argument("--db", metavar="PATH|URL", default=default,
                    help=f"the feedback store: a SQLite file or a postgresql:// URL (default: {default_path()})")
 
 
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
                                    "machine in a SQLite file (or a PostgreSQL database given as a URL).")
     add_db_argument(p)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("stats", help="how many examples each digit has")
+    stats = actions.add_parser("stats", help="how many examples each digit has")
     lister = actions.add_parser("list", help="one line per example (or JSON)")
     lister.add_argument("--label", type=int, choices=range(10), metavar="D", help="only the examples of digit D")
     lister.add_argument("--json", action="store_true", help="JSON lines instead of a table")
@@ -30,6 +30,8 @@ def add_parser(sub) -> None:
     which = deleter.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=int, nargs="+", metavar="ID", help="ids as `feedback list` shows them")
     which.add_argument("--all", action="store_true", help="every example in the store")
+    for action in (stats, lister, exporter, deleter):  # --db before or after the action
+        add_db_argument(action, default=argparse.SUPPRESS)
     p.set_defaults(run=run)
 
 
