@@ -53,7 +53,7 @@ class Learner:
             self.swap(tmp)            # load and check it before it takes the personal model's name
             os.replace(tmp, self.out)
             status, message = "ready", f"personal model fine-tuned on {total} examples: " + " / ".join(
-                line.strip() for line in done.stdout.strip().splitlines()[1:])
+                " ".join(line.split()) for line in done.stdout.strip().splitlines()[1:])
         except Exception as e:  # whatever went wrong, the serving model is untouched
             status, message = "failed", str(e).removeprefix("digitlab: error: ")
         finally:
