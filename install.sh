@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   fonts-dkg-handwriting fonts-breip fonts-sjfonts fonts-humor-sans fonts-comic-neue fonts-bwht
   fonts-rufscript                             # handwriting fonts for the synthetic test photos
   chromium                                    # the real browser of the end-to-end test (via playwright)
+  postgresql                                  # the feedback store's tests start a throwaway server (on a socket)
 )
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive

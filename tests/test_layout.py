@@ -20,7 +20,8 @@ ALLOWED = {
     "vision": {"nn"},
     "tutorials": {"nn", "datasets", "idx"},
     "keras": {"nn", "datasets", "idx"},  # Keras's module names over the engine and the data
-    "apps": {"nn", "datasets", "idx", "vision", "tutorials"},
+    "feedback": {"nn", "datasets", "idx", "vision"},  # stored examples, and fine-tuning on them
+    "apps": {"nn", "datasets", "idx", "vision", "tutorials", "feedback"},
 }
 
 

@@ -34,7 +34,8 @@ def run(seed: str, script: str, cwd: Path, *args: str, timeout: float = 600) -> 
 
 
 def floats(pattern: str, text: str) -> list[float]:
-    return [float(m) for m in re.findall(pattern, text)]
+    """Every number the pattern's groups catch, in order (findall gives tuples when there are several groups)."""
+    return [float(m) for found in re.findall(pattern, text) for m in (found if isinstance(found, tuple) else (found,))]
 
 
 def test_seed_000_raschka_mlp(tmp_path):

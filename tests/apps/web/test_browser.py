@@ -24,9 +24,10 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "digitlab", "serve", "--port", str(port)],
+    db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"  # not the user's own store
+    proc = subprocess.Popen([sys.executable, "-m", "digitlab", "serve", "--port", str(port), "--db", str(db)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -76,6 +77,18 @@ DIGITS = {
 }
 
 
+def test_the_empty_page_shows_an_empty_frame(page):
+    # runs first, on the fresh page: before anything is drawn there is no image to show, and no broken-image icon
+    assert page.locator("#label").inner_text() == "?"
+    assert page.locator("#seen").get_attribute("src") is None
+    assert page.eval_on_selector("#seen", "e => getComputedStyle(e).visibility") == "hidden"
+    frame = page.locator(".frame").bounding_box()
+    assert (frame["width"], frame["height"]) == (112, 112)
+    assert page.eval_on_selector(".frame", "e => getComputedStyle(e).backgroundColor") == "rgb(0, 0, 0)"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "empty.png"))
+
+
 @pytest.mark.parametrize("digit", [1, 0, 7])
 def test_drawing_a_digit_shows_it(page, digit):
     page.click("#clear")
@@ -96,6 +109,21 @@ def test_clear_resets_the_answer(page):
     page.click("#clear")
     assert page.locator("#label").inner_text() == "?"
     assert page.locator("#status").inner_text() == "draw a digit"
+
+
+def test_correcting_a_reading_stores_it_and_counts_it(page):
+    page.click("#clear")
+    assert page.locator("#right").is_disabled()  # nothing read, nothing to confirm
+    for points in DIGITS[7]:
+        stroke(page, points)
+    page.wait_for_function("document.getElementById('label').dataset.label === '7'", timeout=10_000)
+    page.wait_for_function("!document.getElementById('right').disabled", timeout=5_000)
+    page.click("#truth button[data-digit='1']")  # "Wrong? It is a 1"
+    page.wait_for_function("document.getElementById('feedback-status').dataset.stored", timeout=10_000)
+    assert "kept as a 1, read as 7" in page.locator("#feedback-status").inner_text()
+    assert page.locator("#counts td").nth(1).inner_text() == "1"
+    assert page.locator("#right").is_disabled()  # one answer per reading
+    page.screenshot(path=str(ARTIFACTS / "feedback_1.png"))
 
 
 def test_uploading_a_photo_shows_its_digit(page, tmp_path):

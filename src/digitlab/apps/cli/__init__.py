@@ -15,10 +15,10 @@ import sys
 
 from ... import __version__
 from ...errors import DigitlabError
-from . import data, evaluate, plot, predict, reproduce, serve, show, train
+from . import data, evaluate, feedback, plot, predict, reproduce, serve, show, train
 from .checks import UsageError
 
-COMMANDS = (data, show, train, evaluate, predict, plot, reproduce, serve)
+COMMANDS = (data, show, train, evaluate, predict, plot, reproduce, serve, feedback)
 
 
 def build_parser() -> argparse.ArgumentParser:

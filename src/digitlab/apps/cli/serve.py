@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from . import feedback_options
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("serve", help="serve a page to draw digits on, and a JSON API (FastAPI + uvicorn)",
@@ -14,6 +16,7 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     p.add_argument("--workers", type=int, default=1, help="server processes, each with the model loaded once "
                                                           "(default: 1)")
+    feedback_options.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -30,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     predict.load(args.model)  # a missing or foreign model is a one-line error now, not in a worker later
     if args.model:
         os.environ["DIGITLAB_MODEL"] = os.path.abspath(args.model)
+    feedback_options.apply(args)
     print(f"digitlab: serving on http://{args.host}:{args.port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run("digitlab.apps.web.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="warning")

@@ -18,7 +18,7 @@ from ...errors import DigitlabError, InvalidValueError
 from ...nn import Sequential, load_model, optimizers
 from ...nn.callbacks import EpochSnapshot
 from ...tutorials import presets
-from . import checks
+from . import checks, finetune
 from .checks import UsageError
 
 
@@ -34,6 +34,7 @@ def add_parser(sub) -> None:
                            "conv32,pool,conv64,pool,dropout:0.5 (items: conv32, conv32:5, conv32:3:same, pool, pool:3, "
                            "avgpool, bn, dropout:0.5, gap, and Dense sizes)")
     arch.add_argument("--resume", metavar="CHECKPOINT", help="continue training a checkpoint or saved model")
+    finetune.add_arguments(p, arch)
     p.add_argument("--activation", default=None, help="hidden activation with --layers (default: relu)")
     p.add_argument("--optimizer", default=None, help="sgd, rmsprop or adam with --layers (default: adam)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's)")
@@ -110,6 +111,8 @@ def check(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.finetune:
+        return finetune.run(args)
     out, history_file, checkpoint = check(args)
     if args.resume:
         model = load_model(args.resume)

@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ... import __version__
 from ...utils import json_depth
 from ...vision import predict, preprocess
+from . import feedback
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024   # 413 above this
@@ -96,8 +97,10 @@ _REQUEST_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
-def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
-    """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model)."""
+def create_app(model_path: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
+               learn_every: int | None = None, finetune_args: tuple[str, ...] = ()) -> FastAPI:
+    """The app, serving ``model_path`` (default: $DIGITLAB_MODEL, else the shipped model); feedback goes to
+    ``db`` (default: $DIGITLAB_FEEDBACK_DB, else the user's SQLite store), see feedback.py."""
     model_path = model_path or os.environ.get("DIGITLAB_MODEL") or None
     app = FastAPI(title="digitlab", version=__version__, docs_url=None, redoc_url=None,
                   description="Draw or upload a handwritten digit; digitlab reads it the way MNIST was made.")
@@ -108,6 +111,7 @@ def create_app(model_path: str | os.PathLike | None = None) -> FastAPI:
     app.state.model_lock = threading.Lock()  # layers keep per-call caches: one forward pass at a time
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_dir()), name="swagger-ui")
+    feedback.install(app, model_path, db, learn_every, finetune_args)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):

@@ -99,6 +99,7 @@ async function send(dataUrl) {
       say(body.error || `the server answered ${response.status}`, true);  // the server's own words
       return;
     }
+    body.image = dataUrl;  // what was sent, for feedback.js
     show(body);
     say(body.unsure ? `unsure: only ${(100 * body.confidence).toFixed(1)}% sure, write it larger or clearer?`
                     : `${(100 * body.confidence).toFixed(1)}% sure`, body.unsure);
@@ -108,6 +109,7 @@ async function send(dataUrl) {
 }
 
 function show(result) {
+  document.dispatchEvent(new CustomEvent("digitlab:reading", { detail: result }));  // feedback.js listens
   labelEl.textContent = result ? String(result.label) : "?";
   labelEl.dataset.label = result ? String(result.label) : "";
   labelEl.classList.toggle("unsure", !!result && result.unsure);
