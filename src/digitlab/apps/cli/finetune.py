@@ -4,7 +4,6 @@ It reports accuracy on your held-back examples and on MNIST test, before and aft
 write a model that lost more than --max-mnist-drop points on MNIST.
 """
 
-from . import checks
 from __future__ import annotations
 
 import argparse
@@ -14,6 +13,7 @@ import json
 from ... import datasets
 from ...errors import DigitlabError
 from ...feedback import finetune, open_store
+from . import checks
 
 
 def add_arguments(p: argparse.ArgumentParser, arch) -> None:
