@@ -8,6 +8,8 @@ DEBIAN_PACKAGES=(
   dataset-fashion-mnist                       # Fashion-MNIST, read from /usr/share/datasets
   fonts-dkg-handwriting fonts-breip fonts-sjfonts fonts-humor-sans fonts-comic-neue fonts-bwht
   fonts-rufscript                             # handwriting fonts for the synthetic test photos
+  fonts-yusei-magic fonts-seto fonts-klee fonts-ecolier-court fonts-lobster fonts-leckerli-one
+  fonts-nanum-extra fonts-dancingscript fonts-femkeklaver fonts-yozvox-yozfont   # the held-out photo source's writers
   chromium                                    # the real browser of the end-to-end test (via playwright)
   postgresql                                  # the feedback store's tests start a throwaway server (on a socket)
 )
