@@ -50,7 +50,7 @@ def _stored(db) -> int:
     (lambda png: {"json": {"label": 3}}, 422, '"image"'),
     (lambda png: {"json": {"image": data_url(png)}}, 422, '"label"'),
     (lambda png: {"json": {"image": "", "label": 3}}, 422, "data URL"),
-    (lambda png: {"json": {"image": data_url(b"just text, no image"), "label": 3}}, 415, "neither PNG nor JPEG"),
+    (lambda png: {"json": {"image": data_url(b"just text, no image"), "label": 3}}, 415, "not PNG or JPEG"),
     (lambda png: {"json": {"image": data_url(png, "text/plain"), "label": 3}}, 415, "text/plain"),
     (lambda png: {"json": {"image": data_url(png), "label": 3, "id": "x" * 101}}, 422, "id"),
     (lambda png: {"json": {"image": data_url(drawing([])), "label": 3}}, 422, "no ink"),
