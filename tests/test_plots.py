@@ -147,3 +147,9 @@ def test_progress_is_plain_lines_outside_a_notebook_and_a_widget_inside(monkeypa
     out = capsys.readouterr().out
     assert made == [(5, "Epoch 1/3")]
     assert "\r" not in out and out.splitlines()[0] == "Epoch 1/3" and out.splitlines()[1].startswith("5/5 [")
+
+
+def test_a_figure_shows_itself_in_jupyter_without_pyplot(mnist_data):
+    (x, y), _ = mnist_data
+    png = plots.digits(x[:3], y[:3])._repr_png_()
+    assert png[:4] == b"\x89PNG"

@@ -13,6 +13,7 @@ MNIST digits are drawn as the tutorials draw them: dark ink on white (``cmap="Gr
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -33,10 +34,23 @@ def save_png(fig, path: str | os.PathLike, dpi: int = 100) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def _figure(width: float, height: float):
+@functools.cache
+def _figure_class():
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+    class DigitlabFigure(Figure):
+        """A Figure that shows itself in Jupyter as a cell's value, with or without pyplot."""
+
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100)
+            return buf.getvalue()
+
+    return DigitlabFigure
+
+
+def _figure(width: float, height: float):
+    return _figure_class()(figsize=(width, height), layout="constrained")
 
 
 def _grid(fig, n: int, cols: int | None = None):
