@@ -334,7 +334,7 @@ def feature_maps(model, image: np.ndarray, layer: int | None = None, max_maps: i
     if maps.ndim != 3:
         raise ValueError(f"layer {layer} ({_kind(model.layers[layer])}) gives outputs of shape {maps.shape}, not maps")
     n = min(maps.shape[-1], max_maps)
-    cols = min(n + 1, 8)
+    cols = n + 1 if n + 1 <= 9 else 8  # the input and up to 8 maps on one row
     rows = math.ceil((n + 1) / cols)
     fig = _figure(1.5 * cols, 1.6 * rows + 0.6)
     fig.suptitle(title or f"what layer {layer + 1} ({_kind(model.layers[layer])}) sees: {n} of its "

@@ -214,7 +214,8 @@ def translate_html(html: str, language: str) -> str:
     html = re.sub(r'(alt|aria-label|title)="([^"]+)"', lambda m: f'{m.group(1)}="{tr(m.group(2))}"', html)
     import json
 
-    script = f"<script>window.DIGITLAB_MESSAGES = {json.dumps(tr.messages, ensure_ascii=False)};</script>\n"
+    messages = json.dumps(tr.messages, ensure_ascii=False).replace("<", "\\u003c")  # no "</script>" inside
+    script = f"<script>window.DIGITLAB_MESSAGES = {messages};</script>\n"
     return html.replace("<script ", script + "  <script ", 1)
 
 
