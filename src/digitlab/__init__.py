@@ -7,6 +7,8 @@ The package has five parts; imports point one way (apps -> tutorials, vision -> 
     vision/      photos and drawings -> MNIST-style digits; predicting files; the shipped model
     tutorials/   the five tutorials' own systems, and ``reproduce``
     apps/        the command line (cli/), the web app (web/) and plots
+
+``digitlab.plots`` draws digits, training curves and what a network learned as matplotlib Figures.
 """
 
 __version__ = "0.1.0"
@@ -20,7 +22,7 @@ from .nn import (  # noqa: E402
 __all__ = ["__version__", "Sequential", "load_model", "layers", "optimizers", "losses", "activations",
            "initializers", "regularizers", "callbacks", "datasets", "idx", "utils", "DigitlabError"]
 
-_LAZY = {"models", "keras", "nn", "vision", "tutorials", "apps"}  # imported on first use: `digitlab.models.Sequential`
+_LAZY = {"models", "keras", "nn", "vision", "tutorials", "apps", "plots"}  # imported on first use: `digitlab.models.Sequential`
 
 
 def __getattr__(name: str):

@@ -41,6 +41,13 @@ class History(Callback):
     def to_dict(self) -> dict[str, list]:
         return {**{k: list(v) for k, v in self.history.items()}, "batch_loss": list(self.batch_loss)}
 
+    def plot(self, title: str | None = None):
+        """The curves as one matplotlib Figure (cost per minibatch, per epoch, accuracy per epoch);
+        shown inline in Jupyter, ``.savefig(path)`` to keep it."""
+        from .. import plots  # matplotlib only when a picture is asked for
+
+        return plots.training_curves(self.to_dict(), title)
+
     def on_batch_end(self, batch, logs=None):
         self.batch_loss.append(float(logs["loss"]))
 

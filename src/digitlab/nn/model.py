@@ -359,6 +359,29 @@ class Sequential:
         return np.concatenate([self.forward(self._batch(x, slice(i, i + batch_size)))
                                for i in range(0, len(x), batch_size)])
 
+    # ---- pictures (digitlab.plots draws them; matplotlib is imported only here) -----------------
+
+    def plot_misclassified(self, x, y, count: int = 25, title: str | None = None):
+        """The first ``count`` digits of (x, y) this model reads wrong, "true t, read p" -> Figure."""
+        from .. import plots
+
+        return plots.misclassified(self, x, y, count, title)
+
+    def plot_weights(self, count: int | None = 64):
+        """The first Dense layer's weights into each unit as 28x28 images -> Figure."""
+        from .. import plots
+
+        dense = plots.first_dense(self)
+        if dense is None or not dense.params:
+            raise InvalidValueError("no built Dense layer to draw; build or train the model first")
+        return plots.dense_weights(dense.params["kernel"], count)
+
+    def plot_learned(self, x=None, y=None) -> dict:
+        """Every picture of what this model learned (``digitlab.plots.learned``): name -> Figure."""
+        from .. import plots
+
+        return plots.learned(self, x, y)
+
     # ---- files ------------------------------------------------------------------------------
 
     def get_config(self) -> dict:

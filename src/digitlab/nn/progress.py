@@ -1,4 +1,5 @@
-"""Keras-style training progress: a tqdm bar on a terminal, plain lines otherwise.
+"""Keras-style training progress: a tqdm bar on a terminal, tqdm's notebook widget in Jupyter,
+plain lines otherwise (a log file or a notebook without ipywidgets never gets a wall of ``\r``).
 
     Epoch 1/5
     469/469 [==============================] - 1s 2ms/step - loss: 0.2556 - accuracy: 0.9265
@@ -9,6 +10,26 @@ from __future__ import annotations
 import shutil
 import sys
 import time
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython's ZMQ shell: Jupyter, JupyterLab, Colab, VS Code)."""
+    shell = sys.modules.get("IPython")
+    try:
+        ip = shell.get_ipython() if shell else None
+    except AttributeError:
+        return False
+    return (ip is not None and "ZMQ" in type(ip).__name__) or "google.colab" in sys.modules
+
+
+def notebook_bar(total: int, description: str):
+    """tqdm's widget bar (one live bar per epoch, updated in place), or None when ipywidgets is missing."""
+    try:
+        import ipywidgets  # noqa: F401  tqdm.notebook needs it to draw; without it tqdm prints text
+        from tqdm.notebook import tqdm as tqdm_notebook
+    except ImportError:
+        return None
+    return tqdm_notebook(total=total, desc=description, leave=False, mininterval=0.2)
 
 
 def format_logs(logs: dict) -> str:
@@ -27,8 +48,9 @@ def final_line(steps: int, seconds: float, logs: dict) -> str:
 
 
 class EpochProgress:
-    """Reports one epoch. verbose 1: a live bar if ``stream`` is a terminal, else one
-    line at the end of the epoch; verbose 2: one line per epoch; verbose 0: nothing."""
+    """Reports one epoch. verbose 1: a live bar if ``stream`` is a terminal or in a Jupyter notebook
+    with ipywidgets (removed at the end of the epoch), and always one plain line at the end of the
+    epoch; verbose 2: that line only; verbose 0: nothing."""
 
     def __init__(self, epoch: int, epochs: int, steps: int, verbose: int = 1, stream=None):
         self.steps, self.verbose = steps, verbose
@@ -37,7 +59,9 @@ class EpochProgress:
         self.bar = None
         if verbose:
             print(f"Epoch {epoch + 1}/{epochs}", file=self.stream, flush=True)
-        if verbose == 1 and getattr(self.stream, "isatty", lambda: False)():
+        if verbose == 1 and stream is None and in_notebook():
+            self.bar = notebook_bar(steps, f"Epoch {epoch + 1}/{epochs}")
+        elif verbose == 1 and getattr(self.stream, "isatty", lambda: False)():
             from tqdm import tqdm
 
             size = shutil.get_terminal_size()  # falls back to 80x24 where a terminal reports 0x0

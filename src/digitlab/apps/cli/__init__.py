@@ -6,6 +6,9 @@ Usage errors (an unknown option, a bad value: ``checks.UsageError``) print the
 sub-command's usage and exit 2; other expected failures (DigitlabError and OS
 errors on the user's files) become one line on stderr and exit code 1; Ctrl-C
 exits with 130.
+
+Help, usage and error lines are in the user's language (``$LANG`` and friends; ``i18n``): the
+parser's texts and each error message are translated here, by message id, in one place.
 """
 
 from __future__ import annotations
@@ -15,18 +18,22 @@ import sys
 
 from ... import __version__
 from ...errors import DigitlabError
+from .. import i18n
 from . import data, evaluate, feedback, plot, predict, reproduce, serve, show, train
 from .checks import UsageError
 
 COMMANDS = (data, show, train, evaluate, predict, plot, reproduce, serve, feedback)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(translated: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; its help texts in the environment's language unless ``translated=False``."""
     parser = argparse.ArgumentParser(prog="digitlab", description="Handwritten digit recognition on MNIST, offline.")
     parser.add_argument("--version", action="version", version=f"digitlab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMANDS:
         module.add_parser(sub)
+    if translated:
+        i18n.translate_parser(parser, i18n.from_environment())
     return parser
 
 
@@ -43,11 +50,23 @@ def chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 def usage_error(parser: argparse.ArgumentParser, message: str) -> int:
     """What argparse does for a usage error (usage, then one line, status 2), without exiting."""
     parser.print_usage(sys.stderr)
-    print(f"{parser.prog}: error: {message}", file=sys.stderr)
+    print(error_line(parser.prog, message), file=sys.stderr)
     return 2
 
 
+def error_line(prog: str, message: str) -> str:
+    """``digitlab: error: ...``, in the user's language."""
+    language = i18n.from_environment()
+    return i18n.translate("{prog}: error: {message}", language).format(prog=prog,
+                                                                        message=i18n.translate(message, language))
+
+
 def main(argv: list[str] | None = None) -> int:
+    with i18n.argparse_in(i18n.from_environment()):
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     command = chosen_parser(parser, args)
@@ -58,12 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         return usage_error(command, str(e))
     except DigitlabError as e:
-        print(f"digitlab: error: {e}", file=sys.stderr)
+        print(error_line("digitlab", str(e)), file=sys.stderr)
         return 1
     except OSError as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
-        print(f"digitlab: error: {where}{e.strerror or e}", file=sys.stderr)
+        print(error_line("digitlab", f"{where}{e.strerror or e}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("digitlab: interrupted", file=sys.stderr)
+        print(i18n.translate("digitlab: interrupted"), file=sys.stderr)
         return 130

@@ -1,4 +1,5 @@
-"""``digitlab plot``: training curves from a history JSON written by ``digitlab train``."""
+"""``digitlab plot``: training curves from a history JSON written by ``digitlab train``; with
+``--weights MODEL``, pictures of what the model learned (drawn by ``digitlab.plots``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import datasets
+from ... import plots as figures
 from ..._io import read_regular
 from ...errors import DigitlabError
 from ...utils import json_depth
+from ...vision import predict
 from .. import plots
 from . import checks
 
@@ -19,8 +23,14 @@ def add_parser(sub) -> None:
     p = sub.add_parser("plot", help="cost and accuracy curves from a training history (.history.json)",
                        description="Write seed 000's two cost plots (per minibatch, and averaged per epoch) and "
                                    "train/validation accuracy per epoch (seed 003) as PNG files.")
-    p.add_argument("history", help="a .history.json file from digitlab train")
-    p.add_argument("--out", metavar="DIR", help="directory for the PNGs (default: next to the history file)")
+    p.add_argument("history", nargs="?", help="a .history.json file from digitlab train")
+    p.add_argument("--weights", metavar="MODEL",
+                   help="instead, draw what a model (.safetensors) learned: its first Dense layer's weights as "
+                        "28x28 images, convolution filters and feature maps, the ten probabilities for a test "
+                        "digit, and its training curves")
+    p.add_argument("--digit", type=int, default=0, metavar="INDEX",
+                   help="with --weights: the test image used for feature maps and probabilities (default 0)")
+    p.add_argument("--out", metavar="DIR", help="directory for the PNGs (default: next to the history or model file)")
     p.set_defaults(run=run)
 
 
@@ -54,6 +64,10 @@ def read_history(path: Path) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.history is None) == (args.weights is None):
+        raise checks.UsageError("give a history file, or --weights MODEL (not both)")
+    if args.weights:
+        return run_weights(args)
     path = Path(args.history)
     out = checks.output_dir(args.out or path.parent, "plots (.png)")
     history = read_history(path)
@@ -77,4 +91,22 @@ def run(args: argparse.Namespace) -> int:
                         ylim=(max(0.0, bottom - margin), min(1.0, top + margin)), integer_x=True)
     for w in written:
         print(f"wrote {w}")
+    return 0
+
+
+def run_weights(args: argparse.Namespace) -> int:
+    path = Path(args.weights)
+    out = checks.output_dir(args.out or path.parent, "plots (.png)")
+    model = predict.load(path)
+    dataset = (model.meta.get("train") or {}).get("dataset", "mnist")
+    _, (x, y) = datasets.load_flat(dataset)
+    if not 0 <= args.digit < len(x):
+        raise checks.UsageError(f"--digit must be in 0..{len(x) - 1}, got {args.digit}")
+    digit = x[args.digit:args.digit + 1].reshape((1,) + tuple(model.input_shape))
+    out.mkdir(parents=True, exist_ok=True)
+    stem = path.name.removesuffix(".safetensors")
+    for name, fig in figures.learned(model, digit, y[args.digit:args.digit + 1]).items():
+        written = out / f"{stem}.{name}.png"
+        figures.save_png(fig, written)
+        print(f"wrote {written}")
     return 0

@@ -33,7 +33,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ... import __version__
 from ...utils import json_depth
 from ...vision import predict, preprocess
+from .. import i18n
 from . import feedback
 
 STATIC = Path(__file__).parent / "static"
@@ -129,8 +130,10 @@ def create_app(model_path: str | os.PathLike | None = None, db: str | os.PathLik
         return JSONResponse({"error": f"invalid request ({where})"}, status_code=422)
 
     @app.get("/", include_in_schema=False)
-    async def page():
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+    async def page(request: Request):
+        language = i18n.from_accept_language(request.headers.get("accept-language"))
+        html = i18n.translate_html((STATIC / "index.html").read_text(encoding="utf-8"), language)
+        return HTMLResponse(html, headers={"Vary": "Accept-Language", "Content-Language": language})
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon():

@@ -40,7 +40,8 @@ function clearCanvas() {
 }
 
 function say(text, isError = false) {
-  statusEl.textContent = text;
+  // the server puts the page's language's messages in DIGITLAB_MESSAGES (English: none)
+  statusEl.textContent = (window.DIGITLAB_MESSAGES || {})[text] || text;
   statusEl.classList.toggle("error", isError);
 }
 
