@@ -6,12 +6,12 @@ import argparse
 import json
 
 from ...errors import DigitlabError
-from ...feedback import default_path, export, open_store
+from ...feedback import export, open_store
 
 
 def add_db_argument(p: argparse.ArgumentParser, default=None) -> None:
     p.add_argument("--db", metavar="PATH|URL", default=default,
-                   help=f"the feedback store: a SQLite file or a postgresql:// URL (default: {default_path()})")
+                   help="the feedback store: a SQLite file or a postgresql:// URL (default: feedback.sqlite3 in your data directory, $XDG_DATA_HOME/digitlab or ~/.local/share/digitlab)")
 
 
 def add_parser(sub) -> None:

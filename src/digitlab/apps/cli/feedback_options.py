@@ -6,12 +6,13 @@ import argparse
 import os
 
 from ...errors import DigitlabError
-from ...feedback import default_path, open_store, store
+from ...feedback import open_store, store
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="PATH|URL", help="where the page's feedback is stored: a SQLite file or a "
-                                                    f"postgresql:// URL (default: {default_path()})")
+                                                    "postgresql:// URL (default: feedback.sqlite3 in your data "
+                                                    "directory, $XDG_DATA_HOME/digitlab or ~/.local/share/digitlab)")
     p.add_argument("--learn", type=int, nargs="?", const=20, metavar="N",
                    help="fine-tune a personal model in the background after every N new examples (default N: "
                         "20) and serve it once it is ready")
