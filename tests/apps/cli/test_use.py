@@ -162,7 +162,7 @@ def test_predict_json_with_the_default_model(photo_dir, tmp_path, capsys):
     assert main(["predict", str(photo_dir), "--json", "--save-preprocessed", str(seen)]) == 0
     records = json.loads(capsys.readouterr().out)
     assert len(records) == 20 and all(set(r) == {"file", "label", "confidence", "unsure", "probabilities"} for r in records)
-    assert all(r["confidence"] == max(r["probabilities"]) and r["unsure"] == (r["confidence"] < 0.7) for r in records)
+    assert all(r["confidence"] == max(r["probabilities"]) and r["unsure"] == (r["confidence"] < predict_module.UNSURE_BELOW) for r in records)
     assert all(len(r["probabilities"]) == 10 and abs(sum(r["probabilities"]) - 1) < 1e-4 for r in records)
     correct = sum(r["label"] == int(r["file"].rsplit("/", 1)[1].split("_")[0]) for r in records)
     assert correct >= 18
