@@ -12,7 +12,9 @@ RULES = [lambda: optimizers.SGD(0.1, momentum=0.9, nesterov=True), lambda: optim
 
 @pytest.mark.parametrize("make", RULES, ids=["nesterov", "rmsprop", "adam", "adam-schedule"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_threaded_block_updates_equal_the_whole_array_rule(make, dtype, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_threaded_block_updates_equal_the_whole_array_rule(make, dtype, threads, monkeypatch):
+    monkeypatch.setattr(optimizers, "THREADS", threads)  # one thread is the default; two is the option
     rng = np.random.default_rng(0)
     shapes = [(784, 512), (512,), (1000, 300), (10,)]
     params = [rng.standard_normal(s).astype(dtype) for s in shapes]
