@@ -171,7 +171,7 @@ def remove_lines(ink: np.ndarray, thin: int = 3, across: float = 0.7) -> np.ndar
         h, w = a.shape
         if w < 32:
             continue
-        if not (np.mean(a > 0.1, axis=1) >= across).any():  # no row is inked across: no line to look for
+        if not (np.mean(a > 0.03, axis=1) >= across).any():  # no row is inked across: no line to look for
             continue
         straight = ndimage.grey_opening(a, size=(1, w // 2))  # runs at least half the image long
         # (h,) a row's line level: a low quantile of its straight runs, so a stroke on top does not count
