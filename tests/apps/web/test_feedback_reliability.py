@@ -48,7 +48,7 @@ def post(port, request_id, label) -> bool:
         response = conn.getresponse()
         response.read()
         return response.status == 200
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, or cut mid-answer (IncompleteRead, ...)
         return False
     finally:
         conn.close()
