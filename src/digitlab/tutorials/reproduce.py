@@ -219,7 +219,7 @@ def convnet(name: str, reported: str, original: str) -> Callable:
             fit = ({"validation_split": preset.validation_split} if preset.validation_split
                    else {"validation_data": (xt, yt)})
             history = model.fit(x, y, batch_size=preset.batch_size, epochs=epochs, verbose=0, **fit).history
-            loss, accuracy = model.evaluate(xt, yt)
+            loss, accuracy = model.evaluate(xt, yt, verbose=0)
             runs.append((accuracy, loss, history))
             log(f"{name} seed {seed}: {epochs} epochs, test accuracy {_pct(accuracy)}")
         seconds = time.perf_counter() - start

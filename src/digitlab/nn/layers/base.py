@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import activations, initializers, regularizers
+
 
 class Layer:
     def __init__(self, name: str | None = None, input_shape: tuple[int, ...] | None = None):
@@ -49,3 +51,17 @@ class Layer:
     @classmethod
     def from_config(cls, config: dict) -> "Layer":
         return cls(**config)
+
+
+class WeightedLayer(Layer):
+    """A layer with a kernel, an optional bias and an activation (Dense, Conv2D): the settings they share."""
+
+    def _set_weight_settings(self, activation, use_bias, kernel_initializer, bias_initializer,
+                             kernel_regularizer) -> None:
+        self.activation = activation or "linear"
+        self._act, self._act_backward = activations.get(self.activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+

@@ -21,9 +21,8 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import activations, initializers, regularizers
 from ...errors import InvalidValueError
-from .base import Layer
+from .base import Layer, WeightedLayer
 
 # ---- array functions -------------------------------------------------------------------------
 
@@ -197,7 +196,7 @@ def _image_shape(input_shape, layer) -> tuple[int, int, int]:
     return tuple(int(s) for s in input_shape)
 
 
-class Conv2D(Layer):
+class Conv2D(WeightedLayer):
     """y = activation(conv2d(x, kernel) + bias). x (N, H, W, C), kernel (KH, KW, C, filters), y (N, OH, OW, filters)."""
 
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", activation: str | None = None,
@@ -210,12 +209,7 @@ class Conv2D(Layer):
         self.kernel_size = pair(kernel_size, "Conv2D kernel_size")
         self.strides = pair(strides, "Conv2D strides")
         self.padding = _padding(padding, "Conv2D")
-        self.activation = activation or "linear"
-        self._act, self._act_backward = activations.get(self.activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._set_weight_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer)
 
     def build(self, input_shape, rng, dtype):
         h, w, c = _image_shape(input_shape, f"Conv2D {self.name}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations
 from ...errors import InvalidValueError
-from .base import Layer
+from .base import Layer, WeightedLayer
 
 
-class Dense(Layer):
+class Dense(WeightedLayer):
     """y = activation(x @ kernel + bias). x (N, in), kernel (in, units), bias (units,), y (N, units)."""
 
     def __init__(self, units: int, activation: str | None = None, use_bias: bool = True,
@@ -19,12 +19,7 @@ class Dense(Layer):
         if not (isinstance(units, (int, np.integer)) and units > 0):
             raise InvalidValueError(f"Dense units must be a positive integer, got {units!r}")
         self.units = int(units)
-        self.activation = activation or "linear"
-        self._act, self._act_backward = activations.get(self.activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self._set_weight_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer)
         self.input_columns: np.ndarray | None = None  # set by fit: training inputs hold only these features
 
     def build(self, input_shape, rng, dtype):
