@@ -2,7 +2,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 from scipy import ndimage
 
 from digitlab.vision import preprocess
@@ -237,3 +237,65 @@ def test_a_float_tiff_with_levels_in_0_1_is_read_not_blank(tmp_path):
     Image.fromarray(a, "F").save(path)
     digit = to_mnist(path)
     assert digit.max() > 0.5 and digit[:, 12:16].sum() > digit[:, :8].sum()
+
+
+def test_a_small_digit_in_a_large_photo_is_read_again_closer(digits, monkeypatch):
+    """A digit 80 px high in a 2000 x 1600 photo is 8 px at the work size: too few pixels for its
+    strokes. It is read again from its part of the photo, and comes out as sharp as a close-up."""
+    x, _ = digits
+    rng = np.random.default_rng(0)
+    scores, without = [], []
+    for i in range(12):
+        photo = paper_photo(x[i], size=(1600, 2000), at=(int(rng.integers(0, 1400)), int(rng.integers(0, 1800))),
+                            scale=3, rng=rng)  # an 84-px digit
+        data = png(Image.fromarray(photo).filter(ImageFilter.GaussianBlur(1.5)), format="JPEG", quality=90)
+        scores.append(similarity(to_mnist(data), x[i] / 255))
+        with monkeypatch.context() as m:
+            m.setattr(preprocess, "ZOOM_BELOW", 0)  # the first reading alone
+            without.append(similarity(to_mnist(data), x[i] / 255))
+    assert np.median(scores) > 0.9 and np.median(scores) > np.median(without) + 0.05
+
+
+def test_zoom_region_is_the_digits_box_widened_and_none_for_a_large_digit():
+    ink = np.zeros((100, 160), np.float32)
+    ink[40:60, 70:80] = 1.0  # a 20-px digit in a 100 x 160 work image
+    top, left, bottom, right = preprocess.zoom_region(ink, ink.shape)
+    assert (top, left) == pytest.approx(((40 - 12) / 100, (70 - 12) / 160))
+    assert (bottom, right) == pytest.approx(((60 + 12) / 100, (80 + 12) / 160))
+    # ink enlarged 2x from a 200 x 320 image: the same box in the image's pixels, 40 px long, 22 px margin
+    assert preprocess.zoom_region(ink, (200, 320)) == pytest.approx((58 / 200, 118 / 320, 142 / 200, 182 / 320))
+    ink[10:90, 20:140] = 1.0  # now 120 px: large enough
+    assert preprocess.zoom_region(ink, ink.shape) is None
+
+
+@pytest.mark.parametrize("kind", ["array", "png", "jpeg"])
+def test_load_grey_reads_a_region_at_up_to_the_work_size(kind):
+    from digitlab.vision import images
+    a = np.zeros((1200, 1600), np.uint8)
+    a[600:, :800] = 255  # the bottom-left quarter is white
+    source = {"array": a, "png": png(a), "jpeg": png(a, format="JPEG", quality=95)}[kind]
+    whole = images.load_grey(source)
+    assert whole.shape == (120, 160)
+    part = images.load_grey(source, region=(0.5, 0.0, 1.0, 0.5))  # 600 x 800 pixels -> 120 x 160
+    assert part.shape == (120, 160) and part.mean() > 0.97
+    corner = images.load_grey(source, region=(0.45, 0.45, 0.55, 0.55), work=400)  # 120 x 160, native
+    assert corner.shape in ((120, 160), (120, 161), (121, 160), (121, 161))
+    assert corner[:50, :50].mean() < 0.05 and corner[70:, :60].mean() > 0.95  # white only bottom-left
+
+
+def test_a_jpeg_is_decoded_small_and_upright_for_the_work_size():
+    """The JPEG decoder is asked for a reduced scale before any pixel is decoded (a 12-megapixel photo
+    then costs an eighth of the decoding), and the EXIF orientation still turns it upright."""
+    from digitlab.vision import images
+    a = np.zeros((3000, 4000), np.uint8)
+    a[:1500] = 255  # white top half, stored as taken; orientation 6 means "turn 90 degrees clockwise"
+    img = Image.fromarray(a)
+    exif = img.getexif()
+    exif[0x0112] = 6
+    data = png(img, format="JPEG", exif=exif, quality=90)
+    opened = Image.open(io.BytesIO(data))
+    opened.draft("L", (160, 160))
+    assert opened.size == (500, 375)  # what the decoder gives for this request
+    grey = images.load_grey(data)
+    assert grey.shape == (160, 120)  # upright: taller than wide
+    assert grey[:, 80:].mean() > 0.95 and grey[:, :40].mean() < 0.05  # the top half is now on the right

@@ -35,16 +35,20 @@ class ImageTooLargeError(ImageError):
     """An image with more pixels than allowed (or a decompression bomb)."""
 
 
-def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """(H, W) float32 grey levels in [0, 1], at most WORK_SIZE pixels a side."""
+def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS, region=None,
+              work: int = WORK_SIZE) -> np.ndarray:
+    """(H, W) float32 grey levels in [0, 1], at most ``work`` pixels a side.
+
+    ``region`` (top, left, bottom, right), fractions of the (upright) image, reads only that part: a
+    small digit in a large photo is read again at the resolution it deserves."""
     if isinstance(image, np.ndarray):
-        return _shrink(_array_grey(image, name))
+        return _shrink(_crop(_array_grey(image, name), region), work)
     img = _open(image, name, max_pixels) if not isinstance(image, Image.Image) else image
     try:
         img.seek(0)
+        if img.format == "JPEG" and img.mode in ("L", "RGB"):  # before any pixel is decoded, so it takes effect:
+            img.draft("L", _draft_size(img.size, region, work))  # straight to grey, at 1/2, 1/4 or 1/8 scale
         img = ImageOps.exif_transpose(img)
-        if img.format == "JPEG" and img.mode in ("L", "RGB"):
-            img.draft("L", (WORK_SIZE, WORK_SIZE))  # decode straight to grey, at 1/2, 1/4 or 1/8 scale if large
         if img.mode == "P":
             img = img.convert("RGBA" if "transparency" in img.info else "RGB")
         if img.mode in ("LA", "PA", "RGBa", "La"):
@@ -53,14 +57,38 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.nd
             img = img.convert(img.mode[:-1])  # an opaque canvas: its alpha channel says nothing
         if img.mode in ("L", "RGB", "CMYK", "YCbCr"):  # no transparency: shrink in 8 bits, it is faster
             img = img.convert("L")
-            if max(img.size) > WORK_SIZE:
-                img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)
-        elif img.mode == "RGBA" and max(img.size) > WORK_SIZE:  # shrink first: full-size float planes cost ~1 GB
-            img = img.resize(_work_size(img.width, img.height), Image.Resampling.BOX)  # Pillow weighs by alpha
+        if region is not None:
+            img = img.crop(_pixel_box(img.height, img.width, region))
+        if img.mode in ("L", "RGBA") and max(img.size) > work:  # shrink first: full-size float planes cost ~1 GB
+            img = img.resize(_work_size(img.width, img.height, work), Image.Resampling.BOX)  # RGBA: weighed by alpha
         grey = _pil_grey(img)
     except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
         raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
-    return _shrink(grey)
+    return _shrink(grey, work)
+
+
+def _draft_size(size: tuple[int, int], region, work: int) -> tuple[int, int]:
+    """The size to ask a JPEG decoder for so that the region's longer side still has ``work`` pixels
+    (the decoder picks the smallest 1/2, 1/4, 1/8 scale at least this large)."""
+    if region is None:
+        return work, work
+    top, left, bottom, right = region
+    scale = work / max(1.0, max(bottom - top, right - left) * min(size))  # orientation unknown yet: the safe side
+    return max(1, int(np.ceil(size[0] * scale))), max(1, int(np.ceil(size[1] * scale)))
+
+
+def _pixel_box(h: int, w: int, region) -> tuple[int, int, int, int]:
+    """(left, upper, right, lower) pixels of a (top, left, bottom, right) fractional region, at least 1 x 1."""
+    top, left, bottom, right = (min(1.0, max(0.0, float(v))) for v in region)
+    x0, y0 = min(int(left * w), w - 1), min(int(top * h), h - 1)
+    return x0, y0, max(x0 + 1, int(np.ceil(right * w))), max(y0 + 1, int(np.ceil(bottom * h)))
+
+
+def _crop(grey: np.ndarray, region) -> np.ndarray:
+    if region is None:
+        return grey
+    x0, y0, x1, y1 = _pixel_box(*grey.shape, region)
+    return grey[y0:y1, x0:x1]
 
 
 def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -118,15 +146,16 @@ def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
     return a / 255 if a.max() > 1 else a
 
 
-def _work_size(w: int, h: int) -> tuple[int, int]:
-    """(width, height) scaled so the longer side is WORK_SIZE."""
-    scale = WORK_SIZE / max(w, h)
+def _work_size(w: int, h: int, work: int = WORK_SIZE) -> tuple[int, int]:
+    """(width, height) scaled so the longer side is ``work``."""
+    scale = work / max(w, h)
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
-def _shrink(grey: np.ndarray) -> np.ndarray:
-    """Float grey levels (H, W) averaged down to at most WORK_SIZE a side."""
+def _shrink(grey: np.ndarray, work: int = WORK_SIZE) -> np.ndarray:
+    """Float grey levels (H, W) averaged down to at most ``work`` a side."""
     h, w = grey.shape
-    if max(h, w) <= WORK_SIZE:
+    if max(h, w) <= work:
         return grey
-    return np.asarray(Image.fromarray(grey, "F").resize(_work_size(w, h), Image.Resampling.BOX), dtype=np.float32)
+    return np.asarray(Image.fromarray(np.ascontiguousarray(grey), "F").resize(_work_size(w, h, work),
+                                                                              Image.Resampling.BOX), dtype=np.float32)

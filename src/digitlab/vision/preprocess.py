@@ -44,11 +44,42 @@ CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the tra
 def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A path, bytes, file object, PIL image or 2-D array -> (28, 28) float32 in [0, 1], ink white on black."""
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
-    grey = upsample(load_grey(image, name, max_pixels))
-    ink = keep_strokes(ink_image(grey))
+    grey = load_grey(image, name, max_pixels)
+    ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
+    region = zoom_region(ink, grey.shape)
+    if region is not None:  # a small digit in a large photo: read its part of the photo again, sharper
+        if hasattr(image, "seek"):
+            image.seek(0)
+        closer = load_grey(image, name, max_pixels, region=region)
+        if max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
+            zoomed = keep_strokes(ink_image(upsample(closer)))
+            if zoomed.any():
+                ink = zoomed
     return fit_box(ink)
+
+
+ZOOM_BELOW = 64   # a digit whose longer side has fewer work pixels than this is read again, closer
+ZOOM_GAIN = 1.5   # ... if the photo has at least this much more resolution there
+
+
+def zoom_region(ink: np.ndarray, shape: tuple[int, int], strong: float = 0.2, margin: float = 0.5):
+    """The part of the image to read again for a small digit: its box (pixels above ``strong``) widened by
+    ``margin`` of its longer side on every side, as (top, left, bottom, right) fractions of an image of
+    ``shape`` (H, W), the image ``ink`` (h, w) was made from (possibly enlarged since). None if the digit is
+    large enough already."""
+    rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
+    if rows.size == 0:
+        return None
+    f = shape[0] / ink.shape[0]  # ink pixels -> image pixels (upsample may have enlarged)
+    length = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) * f
+    if length >= ZOOM_BELOW:
+        return None
+    pad = margin * length + 2
+    h, w = shape
+    return (max(0.0, (rows[0] * f - pad) / h), max(0.0, (cols[0] * f - pad) / w),
+            min(1.0, ((rows[-1] + 1) * f + pad) / h), min(1.0, ((cols[-1] + 1) * f + pad) / w))
 
 
 MIN_WORK = 128  # smaller images are enlarged before any morphology: a 30-px digit has strokes of 2-3 px
