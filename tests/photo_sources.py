@@ -10,6 +10,9 @@ share as little as possible, and keeps one of them out of all tuning (``tests/he
                a fifth of the digit wide; on plain, ruled or squared paper, sometimes half in shadow
     degraded   MNIST test digits made bolder or thinner, then shrunk to a few dozen pixels, blurred and
                enlarged again, as a soft scan or a small digit in a phone photo
+    phone      MNIST test digits (real writers) with crisp edges and pen digits in large phone pictures
+               (1,000-2,000 px wide), the digit 4-30% of the height, seen at an angle, soft focus, grainy
+               paper, JPEG
 
 Each source is a function ``(count, seed) -> [(label, encoded bytes, extension)]``; the same seed gives
 the same photos. ``textbook_recipe`` is the classic 25-line preparation the issue compares with.
@@ -194,6 +197,68 @@ def degraded(count: int = 500, seed: int = 2, mnist_test=None) -> list[tuple[int
     return out
 
 
+# ---- phone photos: a small digit in a large picture -------------------------------------------------------
+
+
+def crisp(image: np.ndarray, height: int) -> np.ndarray:
+    """A (28, 28) uint8 MNIST digit enlarged to ``height`` px with crisp edges, as ink on paper: (h, w) in [0, 1]."""
+    big = np.asarray(Image.fromarray(image).resize((height, height), Image.Resampling.BICUBIC), np.float32) / 255
+    return 1 / (1 + np.exp(-12 * (big - 0.45)))
+
+
+def phone_photo(ink: np.ndarray, rng: np.random.Generator) -> Image.Image:
+    """Ink (h, w) in [0, 1] as a phone camera sees a note: a picture 1,000-2,000 px wide in which the digit is
+    4-30% of the height, paper with grain, light falling off to one side, seen a little from an angle
+    (perspective), focus soft, ink from pencil grey to black. RGB."""
+    W = int(rng.integers(1000, 2000))
+    H = int(W * rng.uniform(0.6, 0.8))
+    height = max(12, int(rng.uniform(0.04, 0.3) * H))
+    glyph = np.asarray(Image.fromarray(ink.astype(np.float32), "F").resize(
+        (max(2, int(ink.shape[1] * height / ink.shape[0])), height), Image.Resampling.BILINEAR)).clip(0, 1)
+    gh, gw = min(glyph.shape[0], H - 2), min(glyph.shape[1], W - 2)
+    mask = np.zeros((H, W), np.float32)
+    y, x = int(rng.integers(0, H - gh)), int(rng.integers(0, W - gw))
+    mask[y:y + gh, x:x + gw] = glyph[:gh, :gw]
+    grain = ndimage.gaussian_filter(rng.normal(0, 1, (H // 4, W // 4)).astype(np.float32), 1.0)
+    paper = rng.uniform(0.7, 0.95) * (1 + 0.03 * np.asarray(Image.fromarray(grain, "F").resize((W, H))))
+    xx = np.linspace(-1, 1, W)[None, :]
+    yy = np.linspace(-1, 1, H)[:, None]
+    a = rng.uniform(0, 2 * np.pi)
+    light = 1 - rng.uniform(0.05, 0.35) * (0.5 + 0.5 * (np.cos(a) * xx + np.sin(a) * yy))
+    darkness = rng.uniform(0.45, 0.92)
+    grey = (paper * (1 - darkness * mask) * light).astype(np.float32)
+    tint = rng.uniform(0.9, 1.0, 3) * np.array([1.0, 0.97, 0.92]) if rng.random() < 0.5 else np.ones(3)
+    img = Image.fromarray((np.clip(grey[..., None] * tint, 0, 1) * 255).astype(np.uint8), "RGB")
+    d = rng.uniform(-0.06, 0.06, 8) * np.array([W, H] * 4)  # the corners moved a little: seen at an angle
+    corners = np.array([0, 0, 0, H, W, H, W, 0], float) + d
+    img = img.transform((W, H), Image.Transform.QUAD, tuple(corners), Image.Resampling.BILINEAR,
+                        fillcolor=tuple(int(v) for v in (np.array(img.getpixel((W // 2, 0))))))
+    img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.5)))
+    noisy = np.asarray(img, np.float32) + rng.normal(0, rng.uniform(1, 5), (H, W, 1))
+    return Image.fromarray(noisy.clip(0, 255).astype(np.uint8), "RGB")
+
+
+def phone(count: int = 500, seed: int = 3, mnist_test=None) -> list[tuple[int, bytes, str]]:
+    """Phone photos (JPEG) of MNIST test digits (real writers) and pen-drawn digits, alternately."""
+    if mnist_test is None:
+        from digitlab.datasets import mnist
+
+        _, mnist_test = mnist.load_data()
+    images, labels = mnist_test
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        digit = i % 10
+        if i % 2:
+            ink = pen_digit(digit, rng)
+        else:
+            ink = crisp(images[rng.choice(np.flatnonzero(labels == digit))], int(rng.integers(100, 200)))
+        buf = io.BytesIO()
+        phone_photo(ink, rng).save(buf, format="JPEG", quality=int(rng.integers(75, 95)))
+        out.append((digit, buf.getvalue(), "jpg"))
+    return out
+
+
 # ---- registry and the textbook recipe --------------------------------------------------------------------
 
 
@@ -203,7 +268,7 @@ def fonts(count: int = 500, seed: int = 0) -> list[tuple[int, bytes, str]]:
     return photos.photos(count, seed, mnist.load_data()[1])
 
 
-SOURCES = {"fonts": fonts, "pen": pen, "degraded": degraded}
+SOURCES = {"fonts": fonts, "pen": pen, "degraded": degraded, "phone": phone}
 
 
 def textbook_recipe(data: bytes) -> np.ndarray:

@@ -299,3 +299,42 @@ def test_a_jpeg_is_decoded_small_and_upright_for_the_work_size():
     grey = images.load_grey(data)
     assert grey.shape == (160, 120)  # upright: taller than wide
     assert grey[:, 80:].mean() > 0.95 and grey[:, :40].mean() < 0.05  # the top half is now on the right
+
+
+def test_the_edge_of_the_sheet_and_the_desk_are_not_the_digit(digits):
+    """A photo of a sheet on a darker desk: a strip of desk along the bottom and the left, longer and
+    with more ink than the small digit. The digit is read, not the desk."""
+    x, _ = digits
+    photo = paper_photo(x[0], size=(600, 800), at=(250, 350), scale=3).astype(np.float32)
+    photo[560:, :] = 60     # desk below the sheet
+    photo[:, :50] = 60      # and to its left
+    out = to_mnist(png(photo.astype(np.uint8)))
+    assert similarity(out, x[0] / 255) > 0.9
+
+
+def test_edge_bands_marks_only_blobs_lying_along_the_border():
+    ink = np.zeros((100, 200), np.float32)
+    ink[95:, 20:140] = 1.0   # a band along the bottom: 120 px long, 5 deep
+    ink[40:60, 90:100] = 1.0  # a digit in the middle
+    ink[0:30, 0:40] = 1.0    # a blob in the corner reaching past the frame (15 rows, 30 columns)
+    ink[30:90, 190:] = 1.0   # a one flush with the right border: a band, kept only when nothing else is there
+    labels, _ = ndimage.label(ink > 0)
+    boxes = ndimage.find_objects(labels)
+    bands = preprocess.edge_bands(labels, boxes, ink > 0.5)
+    assert [bool(bands[labels[r, c] - 1]) for r, c in [(97, 50), (50, 95), (5, 5), (50, 195)]] == [True, False, False, True]
+    one = np.zeros((100, 200), np.float32)
+    one[30:90, 190:] = 1.0
+    assert (preprocess.keep_strokes(one) == one).all()
+
+
+def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):
+    """A pencil digit 50 px high in a 2400-px photo is a smudge of 3 pixels at the work size, too faint to
+    stand out of the noise there: it is looked for again at three times the work size."""
+    x, _ = digits
+    rng = np.random.default_rng(1)
+    digit = np.asarray(Image.fromarray(x[1]).resize((50, 50), Image.Resampling.BICUBIC), np.float32) / 255
+    photo = np.full((1800, 2400), 0.85, np.float32)
+    photo[900:950, 1200:1250] -= 0.25 * digit.clip(0, 1)  # light pencil on light paper
+    photo += rng.normal(0, 0.01, photo.shape)
+    data = png((photo.clip(0, 1) * 255).astype(np.uint8), format="JPEG", quality=90)
+    assert similarity(to_mnist(data), x[1] / 255) > 0.85

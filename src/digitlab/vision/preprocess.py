@@ -46,13 +46,14 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
     grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(upsample(grey)))
+    if not ink.any() and max(grey.shape) == WORK_SIZE:  # a faint digit a few work pixels high: look closer
+        grey = _again(image, name, max_pixels, work=FIND_SIZE)
+        ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
     region = zoom_region(ink, grey.shape)
     if region is not None:  # a small digit in a large photo: read its part of the photo again, sharper
-        if hasattr(image, "seek"):
-            image.seek(0)
-        closer = load_grey(image, name, max_pixels, region=region)
+        closer = _again(image, name, max_pixels, region=region)
         if max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
             zoomed = keep_strokes(ink_image(upsample(closer)))
             if zoomed.any():
@@ -60,6 +61,14 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
     return fit_box(ink)
 
 
+def _again(image, name: str, max_pixels: int, **how) -> np.ndarray:
+    """``load_grey`` once more, differently (a file object is read from its start again)."""
+    if hasattr(image, "seek"):
+        image.seek(0)
+    return load_grey(image, name, max_pixels, **how)
+
+
+FIND_SIZE = 3 * WORK_SIZE  # where to look again when nothing was found at the work size
 ZOOM_BELOW = 64   # a digit whose longer side has fewer work pixels than this is read again, closer
 ZOOM_GAIN = 1.5   # ... if the photo has at least this much more resolution there
 
@@ -236,10 +245,15 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         return ink
     mass = np.bincount(labels.ravel(), weights=(ink > strong).ravel(), minlength=n + 1)
     mass[0] = 0.0  # label 0 is the background
+    boxes = ndimage.find_objects(labels)
+    bands = edge_bands(labels, boxes, ink > strong)  # the sheet's edge, the desk beyond it, or a digit at the border:
+    if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust)
+        elsewhere = min(0.03 * mass[1:][bands].max(), 8.0)
+        if (mass[1:][~bands] >= elsewhere).any():
+            mass[1:][bands] = 0.0
     if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
         return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
-    boxes = ndimage.find_objects(labels)
     main = boxes[int(mass.argmax()) - 1]
     (y0, y1), (x0, x1) = ((sl.start, sl.stop) for sl in main)
     my, mx = near * (y1 - y0), near * (x1 - x0)
@@ -248,6 +262,20 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
             keep[i] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
+
+
+def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.ndarray, frame: float = 0.15,
+               along: float = 0.3) -> np.ndarray:
+    """(n,) True for the blobs of ``labels`` (H, W), boxes ``boxes``, whose strong ink (``strong``, (H, W)
+    bool) lies wholly in the image's outer ``frame`` (15% of each side) and that run along at least
+    ``along`` of a side: the edge of a sheet photographed on a desk, or a strip of the desk. A digit near
+    the border reaches further in."""
+    h, w = labels.shape
+    fh, fw = max(1, int(frame * h)), max(1, int(frame * w))
+    middle = (slice(fh, h - fh), slice(fw, w - fw))
+    inner = np.bincount(labels[middle][strong[middle]], minlength=len(boxes) + 1)[1:]
+    long = np.array([by.stop - by.start >= along * h or bx.stop - bx.start >= along * w for by, bx in boxes])
+    return (inner == 0) & long
 
 
 # ---- 4. size and place --------------------------------------------------------------------------
