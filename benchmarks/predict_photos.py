@@ -6,7 +6,7 @@ seed 000's naive recipe, end-to-end speed, and what preprocessing does to MNIST'
 
 Sources (tests/photo_sources.py, tests/heldout_photos.py): fonts (the source preprocessing was developed
 on), pen (random pen trajectories on plain, ruled and squared paper), degraded (MNIST digits made bold,
-thin, small and blurred), and held-out (eleven other handwriting fonts through a different camera),
+thin, small and blurred), phone (small digits in large pictures seen at an angle), and held-out (eleven other handwriting fonts through a different camera),
 reported on its own line.
 
 Targets (issue 14): >= 98% on each source, the held-out one included; >= 500 images/s end to end
