@@ -69,7 +69,7 @@ def _again(image, name: str, max_pixels: int, **how) -> np.ndarray:
 
 
 FIND_SIZE = 3 * WORK_SIZE  # where to look again when nothing was found at the work size
-ZOOM_BELOW = 64   # a digit whose longer side has fewer work pixels than this is read again, closer
+ZOOM_BELOW = 40   # a digit whose longer side has fewer work pixels than this is read again, closer
 ZOOM_GAIN = 1.5   # ... if the photo has at least this much more resolution there
 
 
