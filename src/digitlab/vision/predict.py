@@ -67,11 +67,14 @@ def _prepare(path: str) -> tuple[np.ndarray | None, str | None]:
         return None, f"{path}: {e.strerror or e}"
 
 
+BATCH = 256  # digits per forward pass: the feature maps of 256 digits stay in the caches; 1024 measured slower
+
+
 def predict_digits(model, digits: np.ndarray) -> np.ndarray:
     """Probabilities (N, 10) for preprocessed digits (N, 28, 28)."""
     if not len(digits):
         return np.zeros((0, 10), np.float32)
-    return model.predict(digits.reshape(len(digits), *model.input_shape))
+    return model.predict(digits.reshape(len(digits), *model.input_shape), batch_size=BATCH)
 
 
 def prepare_all(paths: list[str], workers: int | None = None) -> list[tuple[np.ndarray | None, str | None]]:
