@@ -338,3 +338,17 @@ def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):
     photo += rng.normal(0, 0.01, photo.shape)
     data = png((photo.clip(0, 1) * 255).astype(np.uint8), format="JPEG", quality=90)
     assert similarity(to_mnist(data), x[1] / 255) > 0.85
+
+
+def test_a_digit_of_a_few_pixels_stands_out_of_wide_faint_shading():
+    """Most of what is left above the noise floor is a faint step of light (a sheet's shadow); the digit
+    is a few dozen pixels. It is found, and the shading is not made into ink."""
+    rng = np.random.default_rng(0)
+    grey = np.full((120, 160), 0.85, np.float32) + rng.normal(0, 0.004, (120, 160)).astype(np.float32)
+    grey[:, 100:] -= 0.06  # a faint step the smooth paper surface cannot follow
+    grey[50:58, 40:44] -= 0.4  # the digit: 32 dark pixels
+    ink = preprocess.ink_image(grey)
+    assert ink[50:58, 40:44].min() > 0.9
+    assert ink[:, 105:].max() < 0.5
+    kept = preprocess.keep_strokes(ink)
+    assert kept[50:58, 40:44].all() and not kept[:, 105:].any()

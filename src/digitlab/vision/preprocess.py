@@ -130,9 +130,14 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     floor = max(4 * noise, 0.03)
     strokes = ink[ink > floor]
     peak = np.percentile(strokes, 95) if strokes.size >= 4 else 0.0
+    if peak - floor < 0.05 and strokes.size >= TINY:  # most of what is above the floor is faint: a digit of a
+        peak = max(peak, float(np.partition(strokes, -TINY)[-TINY:].mean()) / 2)  # few pixels may still stand out
     if peak - floor < 0.05:  # no stroke stands out of the noise
         return np.zeros_like(ink)
     return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
+
+
+TINY = 20  # pixels: a digit this small is still looked for among faint shading
 
 
 def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
