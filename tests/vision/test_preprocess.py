@@ -262,8 +262,8 @@ def test_zoom_region_is_the_digits_box_widened_and_none_for_a_large_digit():
     top, left, bottom, right = preprocess.zoom_region(ink, ink.shape)
     assert (top, left) == pytest.approx(((40 - 12) / 100, (70 - 12) / 160))
     assert (bottom, right) == pytest.approx(((60 + 12) / 100, (80 + 12) / 160))
-    # ink enlarged 2x from a 200 x 320 image: the same box in the image's pixels, 40 px long, 22 px margin
-    assert preprocess.zoom_region(ink, (200, 320)) == pytest.approx((58 / 200, 118 / 320, 142 / 200, 182 / 320))
+    # ink enlarged 1.5x from a 150 x 240 image: the same box in the image's pixels, 30 px long, 17 px margin
+    assert preprocess.zoom_region(ink, (150, 240)) == pytest.approx((43 / 150, 88 / 240, 107 / 150, 137 / 240))
     ink[10:90, 20:140] = 1.0  # now 120 px: large enough
     assert preprocess.zoom_region(ink, ink.shape) is None
 
