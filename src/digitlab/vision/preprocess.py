@@ -13,7 +13,11 @@
    (``remove_lines``), noise floor cut, anti-aliased grey levels kept and
    stretched to full range.
 3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
-   leftover shading dropped).
+   leftover shading dropped; ``edge_bands``: the sheet's edge or the desk
+   along the border too, when there is a digit elsewhere).
+   ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
+   its part of the photo (``load_grey(region=...)``), at full resolution; a
+   faint one not found at all is looked for again at ``FIND_SIZE``.
 4. ``fit_box``: crop to the ink, bring the strokes to MNIST's width relative to
    the digit (``stroke_to_mnist_width``: a hairline made bolder, a marker's blob
    thinner), scale the longer side to 20 px keeping the aspect ratio
