@@ -18,6 +18,7 @@ import numpy as np
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, optimizers, saving
+from .layers import fused
 from ..errors import DigitlabError, InvalidValueError
 from .progress import EpochProgress, final_line
 from ..utils import to_categorical
@@ -177,9 +178,17 @@ class Sequential:
 
     # ---- one step -----------------------------------------------------------------------------
 
+    def _stages(self, training: bool) -> list:
+        """The layers, or in training the stages that run fusable layers as one (``layers.fused``)."""
+        if not training:
+            return self.layers
+        if getattr(self, "_plan", None) is None or self._plan[0] != fused.ENABLED:
+            self._plan = (fused.ENABLED, fused.plan(self.layers))
+        return self._plan[1]
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x, training, self.rng)
+        for stage in self._stages(training):
+            x = stage.forward(x, training, self.rng)
         return x
 
     def penalty(self) -> float:
@@ -187,15 +196,16 @@ class Sequential:
 
     def backward(self, y: np.ndarray, t: np.ndarray) -> None:
         """Fill every layer's grads with dL/dparam for the batch just forwarded."""
-        last = self.layers[-1]
+        stages = self._stages(training=True)
+        last = stages[-1]
         if self.loss.fuses_with is not None and getattr(last, "activation", None) == self.loss.fuses_with:
             dy = last.backward_preactivation(self.loss.fused_gradient(y, t))
         else:
             dy = last.backward(self.loss.gradient(y, t).astype(self.dtype, copy=False))
-        for layer in reversed(self.layers[:-1]):
+        for stage in reversed(stages[:-1]):
             if dy is None:  # nothing below has weights
                 break
-            dy = layer.backward(dy)
+            dy = stage.backward(dy)
 
     def compute_gradients(self, x: np.ndarray, t: np.ndarray, training: bool = True) -> tuple[float, np.ndarray]:
         """Forward, loss (with regularization) and backward on one batch. Returns (loss, y)."""
