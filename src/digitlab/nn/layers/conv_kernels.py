@@ -5,8 +5,8 @@ the NumPy rules in ``conv.py`` compute (``fused.py`` holds the composition that 
 tests/nn/test_fused.py checks them equal). Imported only by training code (``fused.py``), never
 when digitlab is imported or predicts.
 
-    im2col(xp, kh, kw, sh, sw, cols)                 xp (N, H, W, C) -> cols (N*OH*OW, KH*KW*C)
-    col2im(dcols, kh, kw, sh, sw, dx)                 its adjoint: (N*OH*OW, KH*KW*C) -> dx (N, H, W, C)
+    im2col(xp, kh, kw, sh, sw, oh, ow, cols)         xp (N, H, W, C) -> cols (N*OH*OW, KH*KW*C)
+    col2im(dcols, kh, kw, sh, sw, oh, ow, dx)         its adjoint: (N*OH*OW, KH*KW*C) -> dx (N, H, W, C)
     bias_relu_pool(z, bias, out, arg)                 z (N, OH, OW, F) -> relu(max of 2x2 + bias) (N, OH//2, OW//2, F)
     unpool_relu(dout, out, arg, dz, dbias_rows)       its gradient: dout (N, PH, PW, F) -> dz (N, OH, OW, F)
     direct_conv_relu_pool(xp, kernel, bias, out, arg)  the same forward from the images for a small kernel
@@ -14,7 +14,8 @@ when digitlab is imported or predicts.
 
 ``arg`` (uint8) is the position of each window's first maximum, row-major: 0 1 / 2 3. A pooled
 output that relu zeroed passes no gradient, wherever its maximum was. Odd rows and columns that no
-pool window covers are cropped, as Keras's "valid" pooling does, and get zero gradient.
+pool window covers are cropped, as Keras's "valid" pooling does, and get zero gradient; the
+stage does not even compute them (conv 64 on 13x13 maps: 10x10 of the 11x11 outputs are pooled).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ _DIRECT_OPTIONS = {**_OPTIONS, "fastmath": {"contract"}}  # fused multiply-adds:
 
 
 @njit(**_OPTIONS)
-def im2col(xp, kh, kw, sh, sw, cols):
-    """Each kh x kw window of xp (N, H, W, C) at stride (sh, sw) as a row of cols (N*OH*OW, KH*KW*C)."""
+def im2col(xp, kh, kw, sh, sw, oh, ow, cols):
+    """The first oh x ow kh x kw windows of xp (N, H, W, C) at stride (sh, sw), each as a row of
+    cols (N*OH*OW, KH*KW*C), image by image, row-major."""
     n, h, w, c = xp.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
     for b in prange(n):
         for i in range(oh):
             for j in range(ow):
@@ -43,10 +44,10 @@ def im2col(xp, kh, kw, sh, sw, cols):
 
 
 @njit(**_OPTIONS)
-def col2im(dcols, kh, kw, sh, sw, dx):
-    """dx (N, H, W, C) = the sum of each row of dcols (N*OH*OW, KH*KW*C) back over its window."""
+def col2im(dcols, kh, kw, sh, sw, oh, ow, dx):
+    """dx (N, H, W, C) = the sum of each row of dcols (N*OH*OW, KH*KW*C) back over its window (the adjoint
+    of ``im2col``); pixels in no window get zero."""
     n, h, w, c = dx.shape
-    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
     for b in prange(n):
         dx[b] = 0
         for i in range(oh):
@@ -165,3 +166,4 @@ def direct_conv_relu_pool_grad(dout, out, arg, xp, kh, kw, dk_rows, dbias_rows):
                                 g = dz[r, x]
                                 for o in range(f):
                                     drow[o] += v * g[o]
+

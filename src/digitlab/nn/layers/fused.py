@@ -93,6 +93,7 @@ class ConvReluPool:
         xp = np.ascontiguousarray(pad_images(x, conv.pads))  # (N, H', W', C)
         n, hp, wp, c = xp.shape
         oh, ow = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+        oh, ow = oh - oh % 2, ow - ow % 2  # an odd last row or column is cropped by the pooling: never computed
         out = np.empty((n, oh // 2, ow // 2, f), kernel.dtype)  # (N, PH, PW, F)
         arg = np.empty(out.shape, np.uint8)
         if self.direct:
@@ -100,7 +101,7 @@ class ConvReluPool:
             self.xp = xp
         else:
             cols = self.buffers.get("cols", (n * oh * ow, kh * kw * c), kernel.dtype)
-            k.im2col(xp, kh, kw, sh, sw, cols)
+            k.im2col(xp, kh, kw, sh, sw, oh, ow, cols)
             z = self.buffers.get("z", (n * oh * ow, f), kernel.dtype)
             np.matmul(cols, kernel.reshape(kh * kw * c, f), out=z)  # (N*OH*OW, F): one BLAS product
             k.bias_relu_pool(z.reshape(n, oh, ow, f), bias, out, arg)
@@ -129,7 +130,7 @@ class ConvReluPool:
                 dcols = self.cols  # the im2col matrix is no longer needed: its buffer takes dL/dcols
                 np.matmul(dz2, kernel.reshape(kh * kw * c, f).T, out=dcols)  # (N*OH*OW, KH*KW*C)
                 dxp = np.empty(self.xp_shape, kernel.dtype)
-                k.col2im(dcols, kh, kw, *conv.strides, dxp)
+                k.col2im(dcols, kh, kw, *conv.strides, *self.z_shape[1:3], dxp)
                 top, _, left, _ = conv.pads
                 dx = dxp[:, top:top + self.x_shape[1], left:left + self.x_shape[2]]
             self.cols = None  # used up (and overwritten): a second backward needs a new forward
