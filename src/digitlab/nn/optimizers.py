@@ -131,10 +131,11 @@ class Optimizer:
         lr = self.current_learning_rate()
         self.iterations += 1
         kernels = _compiled() if COMPILED else None
-        if kernels is not None and self.kernel(lr) is not None:
+        compiled = self.kernel(lr) if kernels is not None else None
+        if compiled is not None:
+            name, slots, scalars = compiled
             for p, g, state in zip(params, grads, self.state):
-                name, arrays, scalars = self.kernel(lr, state)
-                arrays = (p, g, *arrays)
+                arrays = (p, g, *(state[s] for s in slots))
                 if all(a.flags.c_contiguous and a.dtype == p.dtype and a.shape == p.shape for a in arrays):
                     kernels.run(name, arrays, scalars)
                 else:
@@ -146,8 +147,9 @@ class Optimizer:
         """The rule in NumPy: the reference, and the path without Numba."""
         raise NotImplementedError
 
-    def kernel(self, lr: float, state: dict | None = None):
-        """(name of the compiled kernel of this rule, its state arrays, its scalars), or None if it has none."""
+    def kernel(self, lr: float):
+        """(name of this rule's compiled kernel, the state slots it takes after p and g, its scalars for this
+        step), or None if the rule has no kernel."""
         return None
 
     def get_config(self) -> dict:
@@ -177,10 +179,10 @@ class SGD(Optimizer):
         else:
             p += v
 
-    def kernel(self, lr, state=None):
+    def kernel(self, lr):
         if not self.momentum:
             return "sgd", (), (lr,)
-        return "sgd_momentum", (state["momentum"],) if state else (), (self.momentum, lr, self.nesterov)
+        return "sgd_momentum", ("momentum",), (self.momentum, lr, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -209,8 +211,8 @@ class RMSprop(Optimizer):
         buf *= lr
         p -= buf
 
-    def kernel(self, lr, state=None):
-        return "rmsprop", (state["velocity"],) if state else (), (1 - self.rho, self.epsilon, lr)
+    def kernel(self, lr):
+        return "rmsprop", ("velocity",), (1 - self.rho, self.epsilon, lr)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
@@ -234,9 +236,8 @@ class Adam(Optimizer):
         t = self.iterations  # already counts this step
         return lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)  # a Python float: float32 stays float32
 
-    def kernel(self, lr, state=None):
-        return ("adam", (state["m"], state["v"]) if state else (),
-                (1 - self.beta_1, 1 - self.beta_2, self.epsilon, self._lr_t(lr)))
+    def kernel(self, lr):
+        return "adam", ("m", "v"), (1 - self.beta_1, 1 - self.beta_2, self.epsilon, self._lr_t(lr))
 
     def update(self, p, g, state, lr):
         lr_t = self._lr_t(lr)
