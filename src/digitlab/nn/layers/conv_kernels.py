@@ -9,8 +9,7 @@ when digitlab is imported or predicts.
     col2im(dcols, kh, kw, sh, sw, oh, ow, dx)         its adjoint: (N*OH*OW, KH*KW*C) -> dx (N, H, W, C)
     bias_relu_pool(z, bias, out, arg)                 z (N, OH, OW, F) -> relu(max of 2x2 + bias) (N, OH//2, OW//2, F)
     unpool_relu(dout, out, arg, dz, dbias_rows)       its gradient: dout (N, PH, PW, F) -> dz (N, OH, OW, F)
-    direct_conv_relu_pool(xp, kernel, bias, out, arg)  the same forward from the images for a small kernel
-    direct_conv_relu_pool_grad(dout, out, arg, xp, kh, kw, dk_rows, dbias_rows)   its kernel and bias gradients
+    direct_kernels(kh, kw, c)                         (forward, gradient): the same from the images, for a small kernel
 
 ``arg`` (uint8) is the position of each window's first maximum, row-major: 0 1 / 2 3. A pooled
 output that relu zeroed passes no gradient, wherever its maximum was. Odd rows and columns that no
@@ -19,6 +18,8 @@ stage does not even compute them (conv 64 on 13x13 maps: 10x10 of the 11x11 outp
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from numba import njit, prange
@@ -97,73 +98,71 @@ def unpool_relu(dout, out, arg, dz, dbias_rows):
                         dbias_rows[b, ch] += g
 
 
-@njit(**_DIRECT_OPTIONS)
-def direct_conv_relu_pool(xp, kernel, bias, out, arg):
-    """bias_relu_pool of the stride-1 valid convolution of xp (N, H, W, C) with kernel (KH, KW, C, F),
-    computed straight from the images: for a first layer (C*KH*KW of 9 or 25) this is cheaper than
-    an im2col copy and a product with so few inner terms, and the full-size output is never stored.
+@functools.lru_cache(maxsize=None)
+def direct_kernels(kh: int, kw: int, c: int):
+    """(forward, gradient) kernels of a stride-1 valid convolution of kh x kw x c windows with relu and 2x2 max
+    pooling, computed straight from the images. For a first layer (9 or 25 inputs per output) this is
+    cheaper than an im2col copy and a product with so few inner terms, and the full-size output is never
+    stored. The window size is a constant of the compiled code (one compilation per size, cached on
+    disk), so the loop over a window's K = kh*kw*c inputs unrolls and the loop over filters runs in SIMD.
 
-    Two rows of convolution outputs at a time (the rows of one row of pooling windows), each
-    accumulated as rows of F: the innermost loop runs over the F filters, contiguous, in SIMD."""
-    n, ph, pw, f = out.shape
-    kh, kw, c, _ = kernel.shape
-    ow = 2 * pw
-    w2 = kernel.reshape(kh * kw * c, f)  # (KH*KW*C, F)
-    for b in prange(n):
-        acc = np.empty((2, ow, f), out.dtype)  # (2 rows, OW, F): the convolution before bias
-        for i in range(ph):
-            for r in range(2):
-                acc[r] = 0
-                for ki in range(kh):
-                    for kj in range(kw):
-                        for ch in range(c):
-                            wrow = w2[(ki * kw + kj) * c + ch]
-                            for x in range(ow):
-                                v = xp[b, 2 * i + r + ki, x + kj, ch]
-                                a = acc[r, x]
-                                for o in range(f):
-                                    a[o] += v * wrow[o]
-            for j in range(pw):
-                for o in range(f):
-                    best = acc[0, 2 * j, o] + bias[o]
-                    at = 0
-                    for p in range(1, 4):
-                        v = acc[p // 2, 2 * j + p % 2, o] + bias[o]
-                        if v > best:
-                            best, at = v, p
-                    out[b, i, j, o] = best if best > 0 else 0
-                    arg[b, i, j, o] = at
+        forward(xp, kernel, bias, out, arg)           xp (N, H, W, C), kernel (KH, KW, C, F) -> out, arg (N, PH, PW, F)
+        gradient(dout, out, arg, xp, dk_rows, dbias_rows)   -> dk_rows (N, K, F), dbias_rows (N, F): per image
+    """
+    k = kh * kw * c
 
+    @njit(**_DIRECT_OPTIONS)
+    def forward(xp, kernel, bias, out, arg):
+        n, ph, pw, f = out.shape
+        w2 = kernel.reshape(k, f)  # (K, F)
+        for b in prange(n):
+            xs = np.empty(k, out.dtype)  # one window, flattened as the kernel's rows
+            z = np.empty((4, f), out.dtype)  # the 2x2 convolution outputs a pooling window holds
+            for i in range(ph):
+                for j in range(pw):
+                    for p in range(4):
+                        y, x = 2 * i + p // 2, 2 * j + p % 2
+                        for ki in range(kh):
+                            for kj in range(kw):
+                                for ch in range(c):
+                                    xs[(ki * kw + kj) * c + ch] = xp[b, y + ki, x + kj, ch]
+                        for o in range(f):
+                            acc = xs[0] * w2[0, o]
+                            for q in range(1, k):
+                                acc += xs[q] * w2[q, o]
+                            z[p, o] = acc + bias[o]
+                    for o in range(f):
+                        best, at = z[0, o], 0
+                        for p in range(1, 4):
+                            if z[p, o] > best:  # strictly greater: a tie stays with the first
+                                best, at = z[p, o], p
+                        out[b, i, j, o] = best if best > 0 else 0
+                        arg[b, i, j, o] = at
 
-@njit(**_DIRECT_OPTIONS)
-def direct_conv_relu_pool_grad(dout, out, arg, xp, kh, kw, dk_rows, dbias_rows):
-    """The kernel and bias gradients of ``direct_conv_relu_pool`` per image: dk_rows (N, KH*KW*C, F),
-    dbias_rows (N, F); their sums over the images are the gradients. Row by row as the forward pass:
-    the two rows of pre-pooling gradients (zero but at each window's maximum) are rebuilt from dout."""
-    n, ph, pw, f = dout.shape
-    c = xp.shape[3]
-    ow = 2 * pw
-    for b in prange(n):
-        dz = np.empty((2, ow, f), dout.dtype)  # (2 rows, OW, F): dL/d(convolution output)
-        dk = dk_rows[b]
-        dk[:, :] = 0
-        dbias_rows[b] = 0
-        for i in range(ph):
-            dz[:, :, :] = 0
-            for j in range(pw):
-                for o in range(f):
-                    if out[b, i, j, o] > 0:
-                        p = arg[b, i, j, o]
-                        dz[p // 2, 2 * j + p % 2, o] = dout[b, i, j, o]
-                        dbias_rows[b, o] += dout[b, i, j, o]
-            for r in range(2):
-                for ki in range(kh):
-                    for kj in range(kw):
-                        for ch in range(c):
-                            drow = dk[(ki * kw + kj) * c + ch]
-                            for x in range(ow):
-                                v = xp[b, 2 * i + r + ki, x + kj, ch]
-                                g = dz[r, x]
-                                for o in range(f):
-                                    drow[o] += v * g[o]
+    @njit(**_DIRECT_OPTIONS)
+    def gradient(dout, out, arg, xp, dk_rows, dbias_rows):
+        n, ph, pw, f = dout.shape
+        for b in prange(n):
+            xs = np.empty((4, k), dout.dtype)  # the window of each position of the pooling window
+            dz = np.empty((4, f), dout.dtype)  # dL/d(convolution output) there: dout at the maximum, else 0
+            dk = dk_rows[b]
+            dk[:, :] = 0
+            dbias_rows[b] = 0
+            for i in range(ph):
+                for j in range(pw):
+                    for p in range(4):
+                        y, x = 2 * i + p // 2, 2 * j + p % 2
+                        for ki in range(kh):
+                            for kj in range(kw):
+                                for ch in range(c):
+                                    xs[p, (ki * kw + kj) * c + ch] = xp[b, y + ki, x + kj, ch]
+                    dz[:, :] = 0
+                    for o in range(f):
+                        if out[b, i, j, o] > 0:  # relu passed it
+                            dz[arg[b, i, j, o], o] = dout[b, i, j, o]
+                            dbias_rows[b, o] += dout[b, i, j, o]
+                    for q in range(k):
+                        for o in range(f):
+                            dk[q, o] += xs[0, q] * dz[0, o] + xs[1, q] * dz[1, o] + xs[2, q] * dz[2, o] + xs[3, q] * dz[3, o]
 
+    return forward, gradient

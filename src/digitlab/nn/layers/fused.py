@@ -97,7 +97,7 @@ class ConvReluPool:
         out = np.empty((n, oh // 2, ow // 2, f), kernel.dtype)  # (N, PH, PW, F)
         arg = np.empty(out.shape, np.uint8)
         if self.direct:
-            k.direct_conv_relu_pool(xp, kernel, bias, out, arg)
+            k.direct_kernels(kh, kw, c)[0](xp, kernel, bias, out, arg)
             self.xp = xp
         else:
             cols = self.buffers.get("cols", (n * oh * ow, kh * kw * c), kernel.dtype)
@@ -119,7 +119,7 @@ class ConvReluPool:
         dx = None
         if self.direct:
             dk_rows = np.empty((n, kh * kw * c, f), kernel.dtype)  # per image, summed below
-            k.direct_conv_relu_pool_grad(dout, self.out, self.arg, self.xp, kh, kw, dk_rows, dbias_rows)
+            k.direct_kernels(kh, kw, c)[1](dout, self.out, self.arg, self.xp, dk_rows, dbias_rows)
             conv.grads["kernel"][...] = dk_rows.sum(axis=0).reshape(kernel.shape)
         else:
             dz = self.buffers.get("dz", self.z_shape, kernel.dtype)  # (N, OH, OW, F)
