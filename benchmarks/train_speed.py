@@ -12,8 +12,11 @@ Prints the median seconds per epoch of each, the floor, the ratios, both test ac
 digitlab's peak memory (measured before PyTorch is imported). Exits 1 if a target is missed.
 
     python benchmarks/train_speed.py [--model mlp|convnet|both] [--epochs N] [--quick] [--skip-torch]
+    python benchmarks/train_speed.py --against-reference [--model ...] [--epochs N] [--quick]
 
 --quick trains one epoch on 6,000 images: a check that the benchmark runs, not a measurement.
+--against-reference times digitlab's default engine against its plain NumPy layers and optimizer rules
+(the reference the fused stages and compiled kernels are tested against), alternating epochs in one run.
 """
 
 from __future__ import annotations
@@ -79,16 +82,48 @@ def convnet_products(batch: int = 128) -> list:
             ((batch, 1600), (batch, 10), True), ((batch, 10), (10, 1600), False)]
 
 
-def digitlab_mlp(x, y, xt, yt, epochs, seed=0):
+def mlp_model(n, seed=0):
     model = Sequential([layers.Dense(512, activation="relu", input_shape=(784,)),
                         layers.Dense(10, activation="softmax")], seed=seed)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def convnet_model(n, seed=0):
+    return presets.get("keras-convnet").build(seed=seed, train_size=n)
+
+
+def digitlab_mlp(x, y, xt, yt, epochs, seed=0):
+    model = mlp_model(len(x), seed)
     return timed_epochs(model, x, y, epochs), model.evaluate(xt, yt, verbose=0)[1]
 
 
 def digitlab_convnet(x, y, xt, yt, epochs, seed=0):
-    model = presets.get("keras-convnet").build(seed=seed, train_size=len(x))
+    model = convnet_model(len(x), seed)
     return timed_epochs(model, x, y, epochs), model.evaluate(xt, yt, verbose=0)[1]
+
+
+def against_reference(build, x, y, epochs: int) -> tuple[list[float], list[float]]:
+    """Epoch times of the reference engine (the NumPy layers and optimizer rules: training stages and
+    compiled updates switched off) and of the engine as it trains by default, alternating epoch by
+    epoch in this run (reference, default, reference, ...) so that a busy machine slows both alike."""
+    from digitlab.nn import optimizers
+    from digitlab.nn.layers import fused
+
+    def engine(on: bool) -> None:
+        fused.ENABLED = optimizers.COMPILED = on
+    models = {}
+    for on in (False, True):
+        engine(on)
+        models[on] = build(len(x))
+        models[on].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # compiles (or loads) the kernels
+    times = {False: [], True: []}
+    for _ in range(epochs):
+        for on in (False, True):
+            engine(on)
+            times[on] += timed_epochs(models[on], x, y, 1)
+    engine(True)
+    return times[False], times[True]
 
 
 def torch_train(net, opt, x, y, xt, yt, epochs, seed=0):
@@ -148,9 +183,21 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=None, help="epochs per framework (default: 5 MLP, 3 convnet)")
     parser.add_argument("--quick", action="store_true", help="1 epoch on 6,000 images: checks the script runs")
     parser.add_argument("--skip-torch", action="store_true", help="time digitlab only")
+    parser.add_argument("--against-reference", action="store_true",
+                        help="only compare digitlab with its plain NumPy engine (fused stages and compiled updates "
+                             "off), alternating epochs in one run; no targets")
     args = parser.parse_args()
     (x, y), (xt, yt) = load_flat("mnist")
     models = ["mlp", "convnet"] if args.model == "both" else [args.model]
+    if args.against_reference:
+        for name in models:
+            n = 6_000 if args.quick else (60_000 if name == "mlp" else 54_000)
+            epochs = 1 if args.quick else (args.epochs or (5 if name == "mlp" else 3))
+            old, new = against_reference(mlp_model if name == "mlp" else convnet_model, x[:n], y[:n], epochs)
+            print(f"{name}: reference engine median {statistics.median(old):.3f} s/epoch ({fmt(old)}); default "
+                  f"{statistics.median(new):.3f} s/epoch ({fmt(new)}); {statistics.median(old) / statistics.median(new):.2f}x "
+                  f"faster, epochs alternating over {n:,} images")
+        return 0
     results = {}
     for name in models:  # digitlab first, so its peak memory is measured before PyTorch allocates anything
         n = 60_000 if name == "mlp" else 54_000

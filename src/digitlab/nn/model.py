@@ -333,10 +333,13 @@ class Sequential:
         first = self.layers[0]
         if x.ndim != 2 or not isinstance(first, layers_module.Dense):
             return x
-        columns = np.flatnonzero(x.any(axis=0))
-        skipped = x.shape[1] - len(columns)
-        if batch_size * skipped < 30 * len(columns):
-            return x
+        blank = np.ones(x.shape[1], bool)
+        for start in range(0, len(x), 4096):  # stop as soon as too few columns can still be blank (~2 ms on MNIST
+            blank &= ~x[start:start + 4096].any(axis=0)  # with batches of 128, instead of reading all 60,000 rows)
+            skipped = int(np.count_nonzero(blank))
+            if batch_size * skipped < 30 * (x.shape[1] - skipped):
+                return x
+        columns = np.flatnonzero(~blank)
         first.input_columns = columns
         return np.ascontiguousarray(x[:, columns])
 
