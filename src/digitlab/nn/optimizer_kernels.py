@@ -16,7 +16,9 @@ training: ``Optimizer.apply`` loads this module on first use.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from ._numba import parallel, serial
 
 PARALLEL_MIN = 1 << 15  # elements: below this one thread is faster than waking the others
 
@@ -55,7 +57,7 @@ def _adam(p, g, m, v, one_minus_b1, one_minus_b2, eps, lr_t):
         p[i] -= mi / (np.sqrt(vi) + eps) * lr_t
 
 
-_KERNELS = {name: (njit(cache=True, nogil=True)(f), njit(parallel=True, cache=True, nogil=True)(f))
+_KERNELS = {name: (serial(f), parallel(f))
             for name, f in (("sgd", _sgd), ("sgd_momentum", _sgd_momentum), ("rmsprop", _rmsprop),
                             ("adam", _adam))}
 
@@ -63,8 +65,8 @@ _KERNELS = {name: (njit(cache=True, nogil=True)(f), njit(parallel=True, cache=Tr
 def run(name: str, arrays: tuple, scalars: tuple) -> None:
     """The kernel ``name`` on a parameter, its gradient and state (``arrays``, all of one shape and
     C-contiguous: updated in place), then the rule's scalars; on all cores if the parameter is large."""
-    serial, parallel = _KERNELS[name]
+    one_thread, all_cores = _KERNELS[name]
     dtype = arrays[0].dtype.type
     flat = [a.reshape(-1) for a in arrays]
-    (parallel if flat[0].size >= PARALLEL_MIN else serial)(*flat, *(dtype(s) if isinstance(s, float) else s
+    (all_cores if flat[0].size >= PARALLEL_MIN else one_thread)(*flat, *(dtype(s) if isinstance(s, float) else s
                                                                      for s in scalars))

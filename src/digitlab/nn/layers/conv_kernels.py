@@ -22,13 +22,14 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-_OPTIONS = {"parallel": True, "cache": True, "nogil": True}
-_DIRECT_OPTIONS = {**_OPTIONS, "fastmath": {"contract"}}  # fused multiply-adds: rounding as a BLAS product's
+from .._numba import parallel
+
+_CONTRACT = {"fastmath": {"contract"}}  # fused multiply-adds (rounding as a BLAS product's), nothing else
 
 
-@njit(**_OPTIONS)
+@parallel
 def im2col(xp, kh, kw, sh, sw, oh, ow, cols):
     """The first oh x ow kh x kw windows of xp (N, H, W, C) at stride (sh, sw), each as a row of
     cols (N*OH*OW, KH*KW*C), image by image, row-major."""
@@ -44,7 +45,7 @@ def im2col(xp, kh, kw, sh, sw, oh, ow, cols):
                             cols[row, base + ch] = xp[b, i * sh + ki, j * sw + kj, ch]
 
 
-@njit(**_OPTIONS)
+@parallel
 def col2im(dcols, kh, kw, sh, sw, oh, ow, dx):
     """dx (N, H, W, C) = the sum of each row of dcols (N*OH*OW, KH*KW*C) back over its window (the adjoint
     of ``im2col``); pixels in no window get zero."""
@@ -61,7 +62,7 @@ def col2im(dcols, kh, kw, sh, sw, oh, ow, dx):
                             dx[b, i * sh + ki, j * sw + kj, ch] += dcols[row, base + ch]
 
 
-@njit(**_OPTIONS)
+@parallel
 def bias_relu_pool(z, bias, out, arg):
     """out (N, PH, PW, F) = relu(max over each 2x2 window of z (N, OH, OW, F) + bias); arg: the window's first max."""
     n, ph, pw, f = out.shape
@@ -79,7 +80,7 @@ def bias_relu_pool(z, bias, out, arg):
                     arg[b, i, j, ch] = at
 
 
-@njit(**_OPTIONS)
+@parallel
 def unpool_relu(dout, out, arg, dz, dbias_rows):
     """dz (N, OH, OW, F): each window's gradient dout (N, PH, PW, F) at its maximum where out > 0, zero
     elsewhere (also on a cropped odd edge); dbias_rows (N, F): the gradient's sum per image."""
@@ -111,7 +112,7 @@ def direct_kernels(kh: int, kw: int, c: int):
     """
     k = kh * kw * c
 
-    @njit(**_DIRECT_OPTIONS)
+    @parallel(**_CONTRACT)
     def forward(xp, kernel, bias, out, arg):
         n, ph, pw, f = out.shape
         w2 = kernel.reshape(k, f)  # (K, F)
@@ -139,7 +140,7 @@ def direct_kernels(kh: int, kw: int, c: int):
                         out[b, i, j, o] = best if best > 0 else 0
                         arg[b, i, j, o] = at
 
-    @njit(**_DIRECT_OPTIONS)
+    @parallel(**_CONTRACT)
     def gradient(dout, out, arg, xp, dk_rows, dbias_rows):
         n, ph, pw, f = dout.shape
         for b in prange(n):
