@@ -2,6 +2,7 @@
 the two NumPy layers run one after the other (forward, every gradient, dL/dx), central differences in
 float64, and a training run with the stages switched off. Also: prediction never imports Numba."""
 
+import os
 import subprocess
 import sys
 
@@ -147,3 +148,12 @@ def test_importing_and_predicting_never_imports_numba():
             "assert 'numba' not in sys.modules, 'numba imported'\nprint('ok')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_parallel_kernels_run_on_sleeping_workqueue_threads():
+    """Numba's OpenMP workers spin after each loop and took a core from the BLAS products in between."""
+    code = ("import numpy as np, numba\nfrom digitlab.nn import optimizer_kernels as k\n"
+            "p = np.zeros(1 << 16, np.float32)\nk.run('sgd', (p, p), (0.5,))\nprint(numba.threading_layer())")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.stdout.strip() == "workqueue", result.stderr
