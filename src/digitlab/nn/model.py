@@ -18,7 +18,6 @@ import numpy as np
 from . import callbacks as callbacks_module
 from . import layers as layers_module
 from . import losses, optimizers, saving
-from .layers import fused
 from ..errors import DigitlabError, InvalidValueError
 from .progress import EpochProgress, final_line
 from ..utils import to_categorical
@@ -182,6 +181,8 @@ class Sequential:
         """The layers, or in training the stages that run fusable layers as one (``layers.fused``)."""
         if not training:
             return self.layers
+        from .layers import fused  # training only: importing digitlab or predicting never loads it
+
         if getattr(self, "_plan", None) is None or self._plan[0] != fused.ENABLED:
             self._plan = (fused.ENABLED, fused.plan(self.layers))
         return self._plan[1]
