@@ -12,25 +12,38 @@ Prints the median seconds per epoch of each, the floor, the ratios, both test ac
 digitlab's peak memory (measured before PyTorch is imported). Exits 1 if a target is missed.
 
     python benchmarks/train_speed.py [--model mlp|convnet|both] [--epochs N] [--quick] [--skip-torch]
+    python benchmarks/train_speed.py --against-reference [--model ...] [--epochs N] [--quick]
+    python benchmarks/train_speed.py --alternate [--model ...] [--epochs N] [--quick] [--threads N]
 
 --quick trains one epoch on 6,000 images: a check that the benchmark runs, not a measurement.
+--against-reference times digitlab's default engine against its plain NumPy layers and optimizer rules
+(the reference the fused stages and compiled kernels are tested against), alternating epochs in one run.
+--alternate times digitlab, PyTorch and the floor one epoch each in turn (medians of --epochs rounds,
+default 5): on a busy machine, the fairer comparison. --threads N: both frameworks on N threads (default 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import statistics
+import sys
 import time
 
-import numpy as np
+if "--threads" in sys.argv[:-1]:  # BLAS and Numba read their thread counts once, when they load: before NumPy
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["NUMBA_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
 
-from digitlab import Sequential, layers
-from digitlab.datasets import load_flat
-from digitlab.nn.layers.conv import _transposed_product
-from digitlab.tutorials import presets
-from targets import Targets  # benchmarks/targets.py
+import numpy as np  # noqa: E402
+
+from digitlab import Sequential, layers  # noqa: E402
+from digitlab.datasets import load_flat  # noqa: E402
+from digitlab.nn.layers.conv import _transposed_product  # noqa: E402
+from digitlab.tutorials import presets  # noqa: E402
+from targets import Targets  # noqa: E402  (benchmarks/targets.py)
+
+THREADS = 2  # PyTorch's threads; --threads sets these and digitlab's (BLAS, Numba)
 
 
 def peak_mb() -> float:
@@ -79,22 +92,54 @@ def convnet_products(batch: int = 128) -> list:
             ((batch, 1600), (batch, 10), True), ((batch, 10), (10, 1600), False)]
 
 
-def digitlab_mlp(x, y, xt, yt, epochs, seed=0):
+def mlp_model(n, seed=0):
     model = Sequential([layers.Dense(512, activation="relu", input_shape=(784,)),
                         layers.Dense(10, activation="softmax")], seed=seed)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def convnet_model(n, seed=0):
+    return presets.get("keras-convnet").build(seed=seed, train_size=n)
+
+
+def digitlab_mlp(x, y, xt, yt, epochs, seed=0):
+    model = mlp_model(len(x), seed)
     return timed_epochs(model, x, y, epochs), model.evaluate(xt, yt, verbose=0)[1]
 
 
 def digitlab_convnet(x, y, xt, yt, epochs, seed=0):
-    model = presets.get("keras-convnet").build(seed=seed, train_size=len(x))
+    model = convnet_model(len(x), seed)
     return timed_epochs(model, x, y, epochs), model.evaluate(xt, yt, verbose=0)[1]
+
+
+def against_reference(build, x, y, epochs: int) -> tuple[list[float], list[float]]:
+    """Epoch times of the reference engine (the NumPy layers and optimizer rules: training stages and
+    compiled updates switched off) and of the engine as it trains by default, alternating epoch by
+    epoch in this run (reference, default, reference, ...) so that a busy machine slows both alike."""
+    from digitlab.nn import optimizers
+    from digitlab.nn.layers import fused
+
+    def engine(on: bool) -> None:
+        fused.ENABLED = optimizers.COMPILED = on
+    models = {}
+    for on in (False, True):
+        engine(on)
+        models[on] = build(len(x))
+        models[on].fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # compiles (or loads) the kernels
+    times = {False: [], True: []}
+    for _ in range(epochs):
+        for on in (False, True):
+            engine(on)
+            times[on] += timed_epochs(models[on], x, y, 1)
+    engine(True)
+    return times[False], times[True]
 
 
 def torch_train(net, opt, x, y, xt, yt, epochs, seed=0):
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(THREADS)
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
     g = torch.Generator().manual_seed(seed)
@@ -138,6 +183,21 @@ def torch_convnet(x, y, xt, yt, epochs, seed=0):
     return torch_train(net, opt, x, y, xt, yt, epochs, seed)
 
 
+def alternating(name: str, x, y, xt, yt, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    """Epoch times of digitlab and PyTorch and the floor, one of each per round, alternating in this run
+    so that a busy machine slows all three alike."""
+    model = (mlp_model if name == "mlp" else convnet_model)(len(x))
+    model.fit(x[:512], y[:512], batch_size=128, epochs=1, verbose=0)  # compiles (or loads) the kernels
+    run_torch = torch_mlp if name == "mlp" else torch_convnet
+    products = mlp_products() if name == "mlp" else convnet_products()
+    ours, theirs, floors = [], [], []
+    for _ in range(rounds):
+        ours += timed_epochs(model, x, y, 1)
+        theirs += run_torch(x, y, xt[:1000], yt[:1000], 1)[0]
+        floors.append(floor_seconds(products, len(x)))
+    return ours, theirs, floors
+
+
 def fmt(times):
     return ", ".join(f"{t:.2f}" for t in times)
 
@@ -148,9 +208,35 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=None, help="epochs per framework (default: 5 MLP, 3 convnet)")
     parser.add_argument("--quick", action="store_true", help="1 epoch on 6,000 images: checks the script runs")
     parser.add_argument("--skip-torch", action="store_true", help="time digitlab only")
+    parser.add_argument("--against-reference", action="store_true",
+                        help="only compare digitlab with its plain NumPy engine (fused stages and compiled updates "
+                             "off), alternating epochs in one run; no targets")
+    parser.add_argument("--alternate", action="store_true",
+                        help="only time digitlab, PyTorch and the floor one epoch each in turn, in one run; no targets")
+    parser.add_argument("--threads", type=int, default=2, help="threads for both frameworks (default 2)")
     args = parser.parse_args()
+    global THREADS
+    THREADS = args.threads
     (x, y), (xt, yt) = load_flat("mnist")
     models = ["mlp", "convnet"] if args.model == "both" else [args.model]
+    if args.alternate:
+        for name in models:
+            n = 6_000 if args.quick else (60_000 if name == "mlp" else 54_000)
+            ours, theirs, floors = alternating(name, x[:n], y[:n], xt, yt, 1 if args.quick else (args.epochs or 5))
+            m, mt, f = (statistics.median(v) for v in (ours, theirs, floors))
+            print(f"{name} ({n:,} images, {args.threads} threads): digitlab median {m:.3f} s/epoch ({fmt(ours)}); "
+                  f"PyTorch {mt:.3f} ({fmt(theirs)}); floor {f:.3f} ({fmt(floors)})")
+            print(f"{name}: digitlab is {mt / m:.2f}x faster than PyTorch; its epoch is {m / f:.2f}x the floor")
+        return 0
+    if args.against_reference:
+        for name in models:
+            n = 6_000 if args.quick else (60_000 if name == "mlp" else 54_000)
+            epochs = 1 if args.quick else (args.epochs or (5 if name == "mlp" else 3))
+            old, new = against_reference(mlp_model if name == "mlp" else convnet_model, x[:n], y[:n], epochs)
+            print(f"{name}: reference engine median {statistics.median(old):.3f} s/epoch ({fmt(old)}); default "
+                  f"{statistics.median(new):.3f} s/epoch ({fmt(new)}); {statistics.median(old) / statistics.median(new):.2f}x "
+                  f"faster, epochs alternating over {n:,} images")
+        return 0
     results = {}
     for name in models:  # digitlab first, so its peak memory is measured before PyTorch allocates anything
         n = 60_000 if name == "mlp" else 54_000

@@ -86,6 +86,18 @@ class ExponentialDecay:
 SCHEDULES = {"ExponentialDecay": ExponentialDecay}
 
 
+COMPILED = True  # one compiled pass per parameter (optimizer_kernels, Numba) where a rule has one
+
+
+def _compiled():
+    """The compiled kernels module, imported on first use (training only); None without Numba."""
+    try:
+        from . import optimizer_kernels
+    except ImportError:
+        return None
+    return optimizer_kernels
+
+
 class Optimizer:
     slots: tuple[str, ...] = ()
 
@@ -107,7 +119,7 @@ class Optimizer:
         lr = self.learning_rate
         if isinstance(lr, ExponentialDecay):
             lr = lr(self.iterations)
-        return lr / (1.0 + self.decay * self.iterations)
+        return float(lr / (1.0 + self.decay * self.iterations))  # a Python float: float32 updates stay float32
 
     def build(self, params: list[np.ndarray]) -> None:
         self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
@@ -118,10 +130,27 @@ class Optimizer:
             self.build(params)
         lr = self.current_learning_rate()
         self.iterations += 1
+        kernels = _compiled() if COMPILED else None
+        compiled = self.kernel(lr) if kernels is not None else None
+        if compiled is not None:
+            name, slots, scalars = compiled
+            for p, g, state in zip(params, grads, self.state):
+                arrays = (p, g, *(state[s] for s in slots))
+                if all(a.flags.c_contiguous and a.dtype == p.dtype and a.shape == p.shape for a in arrays):
+                    kernels.run(name, arrays, scalars)
+                else:
+                    _run_blocks(self.update, list(_blocks(p, g, state)), lr)
+            return
         _run_blocks(self.update, [block for p, g, s in zip(params, grads, self.state) for block in _blocks(p, g, s)], lr)
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
+        """The rule in NumPy: the reference, and the path without Numba."""
         raise NotImplementedError
+
+    def kernel(self, lr: float):
+        """(name of this rule's compiled kernel, the state slots it takes after p and g, its scalars for this
+        step), or None if the rule has no kernel."""
+        return None
 
     def get_config(self) -> dict:
         lr = self.learning_rate
@@ -150,6 +179,11 @@ class SGD(Optimizer):
         else:
             p += v
 
+    def kernel(self, lr):
+        if not self.momentum:
+            return "sgd", (), (lr,)
+        return "sgd_momentum", ("momentum",), (self.momentum, lr, self.nesterov)
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -177,6 +211,9 @@ class RMSprop(Optimizer):
         buf *= lr
         p -= buf
 
+    def kernel(self, lr):
+        return "rmsprop", ("velocity",), (1 - self.rho, self.epsilon, lr)
+
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
 
@@ -195,9 +232,15 @@ class Adam(Optimizer):
                 raise InvalidValueError(f"invalid {name}: {b} (expected 0 <= {name} < 1)")
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
-    def update(self, p, g, state, lr):
+    def _lr_t(self, lr: float) -> float:
         t = self.iterations  # already counts this step
-        lr_t = lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)  # a Python float: float32 stays float32
+        return lr * (1 - self.beta_2**t) ** 0.5 / (1 - self.beta_1**t)  # a Python float: float32 stays float32
+
+    def kernel(self, lr):
+        return "adam", ("m", "v"), (1 - self.beta_1, 1 - self.beta_2, self.epsilon, self._lr_t(lr))
+
+    def update(self, p, g, state, lr):
+        lr_t = self._lr_t(lr)
         m, v = state["m"], state["v"]
         buf = g - m
         buf *= 1 - self.beta_1

@@ -1,0 +1,46 @@
+"""Numba, as the compiled training kernels use it (conv_kernels, optimizer_kernels); imported only by them.
+
+    serial(f)     njit: compiled on first call, cached on disk
+    parallel(f)   the same with ``prange`` loops on all cores, called from one thread at a time
+
+Parallel loops run on Numba's "workqueue" threads, which sleep as soon as a loop ends. Its OpenMP layer
+(the default without TBB) keeps its threads spinning for milliseconds after every loop: on this project's
+2-core machine that spinning took a core from the BLAS products between the kernels and made a convnet
+training step more than twice as slow. (Setting OMP_WAIT_POLICY instead would also reach PyTorch's OpenMP
+in the same process, through the shared libgomp.) A NUMBA_THREADING_LAYER set by the user is kept.
+Workqueue must not start two parallel loops at once, so a lock serialises calls from different threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import numba
+
+if numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
+
+_LOCK = threading.Lock()
+_OPTIONS = {"cache": True, "nogil": True}
+
+
+def serial(f=None, **options):
+    """``njit(cache=True, nogil=True, **options)``."""
+    if f is None:
+        return functools.partial(serial, **options)
+    return numba.njit(**_OPTIONS, **options)(f)
+
+
+def parallel(f=None, **options):
+    """``njit(parallel=True, cache=True, nogil=True, **options)``, behind a lock shared by all parallel kernels."""
+    if f is None:
+        return functools.partial(parallel, **options)
+    compiled = numba.njit(parallel=True, **_OPTIONS, **options)(f)
+
+    @functools.wraps(f)
+    def call(*args):
+        with _LOCK:
+            return compiled(*args)
+    call.compiled = compiled
+    return call
