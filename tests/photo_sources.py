@@ -175,17 +175,23 @@ def _disk(r: int) -> np.ndarray:
     return yy ** 2 + xx ** 2 <= r * r
 
 
-def degraded(count: int = 500, seed: int = 2, mnist_test=None) -> list[tuple[int, bytes, str]]:
+def mnist_digits(mnist_test=None):
+    """A function (digit, rng) -> a random (28, 28) uint8 MNIST test image of that digit."""
     if mnist_test is None:
         from digitlab.datasets import mnist
 
         _, mnist_test = mnist.load_data()
     images, labels = mnist_test
+    return lambda digit, rng: images[rng.choice(np.flatnonzero(labels == digit))]
+
+
+def degraded(count: int = 500, seed: int = 2, mnist_test=None) -> list[tuple[int, bytes, str]]:
+    pick = mnist_digits(mnist_test)
     rng = np.random.default_rng(seed)
     out = []
     for i in range(count):
         digit = i % 10
-        ink = degrade(images[rng.choice(np.flatnonzero(labels == digit))], rng)
+        ink = degrade(pick(digit, rng), rng)
         h, w = ink.shape
         frame = int(rng.integers(int(1.3 * h), 4 * h))  # a small photo around a small digit
         paper = np.full((frame, frame), rng.uniform(0.75, 1.0), np.float32)
@@ -240,11 +246,7 @@ def phone_photo(ink: np.ndarray, rng: np.random.Generator) -> Image.Image:
 
 def phone(count: int = 500, seed: int = 3, mnist_test=None) -> list[tuple[int, bytes, str]]:
     """Phone photos (JPEG) of MNIST test digits (real writers) and pen-drawn digits, alternately."""
-    if mnist_test is None:
-        from digitlab.datasets import mnist
-
-        _, mnist_test = mnist.load_data()
-    images, labels = mnist_test
+    pick = mnist_digits(mnist_test)
     rng = np.random.default_rng(seed)
     out = []
     for i in range(count):
@@ -252,7 +254,7 @@ def phone(count: int = 500, seed: int = 3, mnist_test=None) -> list[tuple[int, b
         if i % 2:
             ink = pen_digit(digit, rng)
         else:
-            ink = crisp(images[rng.choice(np.flatnonzero(labels == digit))], int(rng.integers(100, 200)))
+            ink = crisp(pick(digit, rng), int(rng.integers(100, 200)))
         buf = io.BytesIO()
         phone_photo(ink, rng).save(buf, format="JPEG", quality=int(rng.integers(75, 95)))
         out.append((digit, buf.getvalue(), "jpg"))
