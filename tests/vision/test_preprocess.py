@@ -352,3 +352,12 @@ def test_a_digit_of_a_few_pixels_stands_out_of_wide_faint_shading():
     assert ink[:, 105:].max() < 0.5
     kept = preprocess.keep_strokes(ink)
     assert kept[50:58, 40:44].all() and not kept[:, 105:].any()
+
+
+def test_a_stream_that_cannot_go_back_is_not_read_again():
+    """The closer look reads the photo again; a stream that cannot seek back gives nothing to re-read."""
+    class Pipe(io.BytesIO):
+        def seek(self, *args):
+            raise io.UnsupportedOperation("seek")
+
+    assert preprocess._again(Pipe(b"x"), "pipe", 10_000, work=480) is None

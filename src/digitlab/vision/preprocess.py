@@ -51,24 +51,29 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
     grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any() and max(grey.shape) == WORK_SIZE:  # a faint digit a few work pixels high: look closer
-        grey = _again(image, name, max_pixels, work=FIND_SIZE)
-        ink = keep_strokes(ink_image(upsample(grey)))
+        larger = _again(image, name, max_pixels, work=FIND_SIZE)
+        if larger is not None:
+            grey, ink = larger, keep_strokes(ink_image(upsample(larger)))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
     region = zoom_region(ink, grey.shape)
     if region is not None:  # a small digit in a large photo: read its part of the photo again, sharper
         closer = _again(image, name, max_pixels, region=region)
-        if max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
+        if closer is not None and max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
             zoomed = keep_strokes(ink_image(upsample(closer)))
             if zoomed.any():
                 ink = zoomed
     return fit_box(ink)
 
 
-def _again(image, name: str, max_pixels: int, **how) -> np.ndarray:
-    """``load_grey`` once more, differently (a file object is read from its start again)."""
+def _again(image, name: str, max_pixels: int, **how) -> np.ndarray | None:
+    """``load_grey`` once more, differently: a file object is read from its start again, and one that
+    cannot go back (a pipe) gives None."""
     if hasattr(image, "seek"):
-        image.seek(0)
+        try:
+            image.seek(0)
+        except (OSError, ValueError):
+            return None
     return load_grey(image, name, max_pixels, **how)
 
 
