@@ -6,8 +6,9 @@
 
 The worker prints one JSON line per case; the parent reads them with a timeout,
 so a case that hangs is killed and named, a crash (a signal) is named by the
-case it happened in, and the worker's peak resident memory is read from
-``wait4`` when it exits. A case passes when it returns or raises its surface's
+case it happened in, and the worker's peak resident memory (``VmHWM``) is sent
+with every case. (``wait4``'s ``ru_maxrss`` would not do: a forked child starts
+with its parent's resident size, so a big pytest process made every worker look big.) A case passes when it returns or raises its surface's
 documented error (and no MemoryError or RecursionError is hidden inside it).
 """
 
@@ -55,6 +56,15 @@ def _hidden(e: BaseException) -> BaseException | None:
     return None
 
 
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes, since its last exec (Linux ``VmHWM``)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def worker(surface: str, seed: int, start: int, count: int) -> None:
     os.environ.setdefault("DIGITLAB_MODEL", "")
     from tests.fuzz.cases import case, expected_errors
@@ -77,6 +87,7 @@ def worker(surface: str, seed: int, start: int, count: int) -> None:
             except Exception as e:  # noqa: BLE001 - anything else is what the fuzzer looks for
                 record["outcome"] = "failed"
                 record["detail"] = "".join(traceback.format_exception(e))[-1500:]
+            record["peak"] = _peak_rss()
             print(json.dumps(record), flush=True)
 
 
@@ -110,19 +121,19 @@ def run(surface: str, seed: int = 0, start: int = 0, count: int = CASES, timeout
             if record["event"] != "end":
                 continue
             report.cases += 1
+            report.peak_rss = max(report.peak_rss, record["peak"])
             outcome = record["outcome"]
             if outcome == "failed":
                 report.failures.append(f"case {current}: {record['detail']}")
             else:
                 setattr(report, outcome, getattr(report, outcome) + 1)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status = os.waitpid(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     stderr = proc.stderr.read().decode(errors="replace")
     if proc.returncode < 0 and not any("hangs" in f for f in report.failures):
         report.failures.append(f"case {current}: the worker died of signal {-proc.returncode} (a crash)")
     elif proc.returncode > 0:
         report.failures.append(f"case {current}: the worker exited {proc.returncode}: {stderr[-1500:]}")
-    report.peak_rss = usage.ru_maxrss * 1024
     if report.peak_rss > PEAK_RSS:
         report.failures.append(f"peak memory {report.peak_rss / 2**20:.0f} MiB over the {PEAK_RSS / 2**20:.0f} MiB cap")
     report.seconds = time.monotonic() - began

@@ -24,3 +24,10 @@ def test_the_harness_sees_a_hang_a_crash_and_a_blow_up(kind, message):
     """Each kind of failure the suite exists for is reported, with the case that caused it."""
     report = run(f"selftest-{kind}", seed=0, count=1, timeout=3 if kind == "hang" else 60)
     assert any(message in f for f in report.failures), report.failures
+
+
+def test_the_peak_is_the_workers_own_not_its_parents():
+    """A big test process (a trained model, MNIST in memory) must not make every worker look big."""
+    ballast = bytearray(b"x") * (1100 << 20)  # resident in this process while the worker forks
+    report = run("pickle", seed=0, count=5)
+    assert len(ballast) and report.peak_rss < 512 << 20, report.peak_rss / 2**20
