@@ -79,3 +79,21 @@ def test_compiled_updates_equal_the_numpy_rule(make, dtype, parallel_min, monkey
         for k in a:
             np.testing.assert_array_equal(a[k], b[k])
     assert len(calls) == 4 * len(shapes)  # the compiled kernel did every update
+
+
+@pytest.mark.parametrize("parallel_min", [1 << 15, 1])
+def test_a_zero_divisor_gives_nan_as_numpy_does_not_an_exception(parallel_min, monkeypatch):
+    """RMSprop with epsilon 0 on a zero gradient divides 0 by 0: the kernels follow NumPy (nan, no
+    ZeroDivisionError), which is also what lets their loops vectorise (see nn/_numba.py)."""
+    kernels = pytest.importorskip("digitlab.nn.optimizer_kernels")
+    monkeypatch.setattr(kernels, "PARALLEL_MIN", parallel_min)
+    params, grads = [np.ones((4, 3), np.float32)], [np.zeros((4, 3), np.float32)]
+    grads[0][0, 0] = 2.0
+    compiled, numpy_rule = optimizers.RMSprop(0.1, epsilon=0.0), optimizers.RMSprop(0.1, epsilon=0.0)
+    compiled.apply(params, grads)
+    monkeypatch.setattr(optimizers, "COMPILED", False)
+    reference = [np.ones((4, 3), np.float32)]
+    with np.errstate(invalid="ignore"):
+        numpy_rule.apply(reference, grads)
+    np.testing.assert_array_equal(params[0], reference[0])
+    assert np.isnan(params[0][1, 1]) and np.isfinite(params[0][0, 0])

@@ -8,6 +8,12 @@ Parallel loops run on Numba's "workqueue" threads, which sleep as soon as a loop
 2-core machine that spinning took a core from the BLAS products between the kernels and made a convnet
 training step more than twice as slow. (Setting OMP_WAIT_POLICY instead would also reach PyTorch's OpenMP
 in the same process, through the shared libgomp.) A NUMBA_THREADING_LAYER set by the user is kept.
+
+Every kernel uses NumPy's error model: a division by zero gives inf or nan, as in the NumPy rules the
+kernels are tested against, instead of raising ZeroDivisionError. Python's model checks every divisor,
+and that branch kept LLVM from vectorising the loops: the RMSprop update of a 784x512 kernel took
+0.71 ms a step instead of 0.17 ms (the rule and its results are the same; only the check is gone).
+
 Workqueue must not start two parallel loops at once, so a lock serialises calls from different threads.
 """
 
@@ -22,7 +28,7 @@ if numba.config.THREADING_LAYER == "default":
     numba.config.THREADING_LAYER = "workqueue"
 
 _LOCK = threading.Lock()
-_OPTIONS = {"cache": True, "nogil": True}
+_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 def serial(f=None, **options):
