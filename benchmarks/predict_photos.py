@@ -2,12 +2,13 @@
 out of all tuning: accuracy per source for ``to_mnist`` and the textbook recipe side by side (same model),
 seed 000's naive recipe, end-to-end speed, and what preprocessing does to MNIST's own test digits.
 
-    python benchmarks/predict_photos.py [--count 500] [--model FILE] [--repeat 3]
+    python benchmarks/predict_photos.py [--count 500] [--mouse-count 200] [--model FILE] [--repeat 3]
 
 Sources (tests/photo_sources.py, tests/heldout_photos.py): fonts (the source preprocessing was developed
 on), pen (random pen trajectories on plain, ruled and squared paper), degraded (MNIST digits made bold,
 thin, small and blurred), phone (small digits in large pictures seen at an angle), and held-out (eleven other handwriting fonts through a different camera),
-reported on its own line.
+reported on its own line; then mouse (tests/mouse_photos.py: MNIST digits drawn with the mouse on the web page in
+Debian's chromium, --mouse-count of them), not tuned on either, also on its own line.
 
 Targets (issue 14): >= 98% on each source, the held-out one included; >= 500 images/s end to end
 (decode, preprocess, predict) on 2 cores, on 1,000 photos.
@@ -31,7 +32,7 @@ from digitlab.datasets import mnist  # noqa: E402
 from digitlab.errors import DigitlabError  # noqa: E402
 from digitlab.vision import predict, preprocess  # noqa: E402
 from targets import Targets  # noqa: E402  (benchmarks/targets.py)
-from tests import heldout_photos, photo_sources, photos  # noqa: E402
+from tests import heldout_photos, mouse_photos, photo_sources, photos  # noqa: E402
 
 TARGET_ACCURACY = 98.0
 
@@ -56,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=500, help="photos per source (default 500)")
     parser.add_argument("--speed-count", type=int, default=1000, help="photos in the speed run (default 1000)")
+    parser.add_argument("--mouse-count", type=int, default=200, help="digits drawn with the mouse (default 200; 0: none)")
     parser.add_argument("--model")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -70,6 +72,11 @@ def main() -> int:
         ours, textbook, refused = accuracy_on(model, make(args.count))
         print(f"{name:<10} {ours:>8.2f}% {textbook:>8.2f}% {refused:>7.1f}%")
         targets.at_least(f"accuracy on {name} photos", ours, TARGET_ACCURACY, "%", ".2f")
+    if args.mouse_count:
+        print("-- drawn with the mouse on the web page, not tuned on --")
+        ours, textbook, refused = accuracy_on(model, mouse_photos.mouse(args.mouse_count))
+        print(f"{'mouse':<10} {ours:>8.2f}% {textbook:>8.2f}% {refused:>7.1f}%")
+        targets.at_least("accuracy on digits drawn with the mouse", ours, TARGET_ACCURACY, "%", ".2f")
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = photos.write(tmp, args.speed_count)
