@@ -327,27 +327,6 @@ def test_edge_bands_marks_only_blobs_lying_along_the_border():
     assert (preprocess.keep_strokes(one) == one).all()
 
 
-def test_the_desk_on_the_border_gives_way_to_a_digit_of_a_few_pixels():
-    """A tiny digit in a large photo is a few strong pixels at the work size; a wedge of desk beside the
-    sheet lies on the image border along half a side. The desk goes, the few pixels stay (and are then
-    read again at full resolution); a blob that only reaches the border where it is cut stays a stroke."""
-    ink = np.zeros((100, 160), np.float32)
-    rows = np.arange(50, 100)
-    for r in rows:
-        ink[r, :1 + (r - 50) // 6] = 1.0    # a wedge of desk on the left, 50 rows of the border
-    ink[60:62, 80:82] = 1.0                 # the digit: 4 strong pixels
-    kept = preprocess.keep_strokes(ink)
-    assert kept[60:62, 80:82].all() and not kept[:, :10].any()
-    labels, n = ndimage.label(ink > 0)
-    contact = preprocess.border_contact(labels, n)
-    assert contact[labels[99, 0] - 1] == pytest.approx(0.5) and contact[labels[60, 80] - 1] == 0
-    cut = np.zeros((100, 160), np.float32)
-    cut[20:80, 150:154] = 1.0               # a digit's stroke ending at the right border (4 rows of it)
-    cut[76:80, 154:] = 1.0
-    labels, n = ndimage.label(cut > 0)
-    assert preprocess.border_contact(labels, n)[0] == pytest.approx(0.04)
-
-
 def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):
     """A pencil digit 50 px high in a 2400-px photo is a smudge of 3 pixels at the work size, too faint to
     stand out of the noise there: it is looked for again at three times the work size."""

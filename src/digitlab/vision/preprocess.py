@@ -14,8 +14,7 @@
    stretched to full range.
 3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
    leftover shading dropped; ``edge_bands``: the sheet's edge or the desk
-   along the border too, when there is a digit elsewhere, and a blob lying on
-   the border along a quarter of a side whenever there is any other ink).
+   along the border too, when there is a digit elsewhere).
    ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
    its part of the photo (``load_grey(region=...)``), at full resolution; a
    faint one not found at all is looked for again at ``FIND_SIZE``.
@@ -270,9 +269,6 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
     mass[0] = 0.0  # label 0 is the background
     boxes = ndimage.find_objects(labels)
     bands = edge_bands(labels, boxes, ink > strong)  # the sheet's edge, the desk beyond it, or a digit at the border:
-    desk = bands & (border_contact(labels, n) >= DESK_CONTACT)  # lying on the border itself: the desk, never a
-    if desk.any() and (mass[1:][~desk] > 0).any():               # stroke, so any other ink is the digit, however
-        mass[1:][desk] = 0.0                                     # little of it there is at the work size
     if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust)
         elsewhere = min(0.03 * mass[1:][bands].max(), 8.0)
         if (mass[1:][~bands] >= elsewhere).any():
@@ -288,17 +284,6 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
             keep[i] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
-
-
-DESK_CONTACT = 0.25  # a blob touching the image border along this share of a side is the desk beyond the sheet
-
-
-def border_contact(labels: np.ndarray, n: int) -> np.ndarray:
-    """(n,) for each blob of ``labels`` (H, W), the longest share of one side of the image that it touches:
-    a digit cut by the border touches it where its strokes cross it, a strip of desk along all of it."""
-    h, w = labels.shape
-    sides = [(labels[0], w), (labels[-1], w), (labels[:, 0], h), (labels[:, -1], h)]
-    return np.max([np.bincount(side, minlength=n + 1)[1:] / length for side, length in sides], axis=0)
 
 
 def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.ndarray, frame: float = 0.15,
