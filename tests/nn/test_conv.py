@@ -126,6 +126,20 @@ def test_max_pool_gives_a_tie_to_the_first_maximum_only():
     assert dx[0, :, :, 0].tolist() == [[1, 0], [0, 0]]
 
 
+@pytest.mark.parametrize("pool, strides, padding", [(2, None, "valid"), (3, 2, "same"), ((2, 3), 1, "valid")])
+def test_max_pooling_predicts_without_the_argmax_and_still_goes_backward(pool, strides, padding):
+    """Inference takes only the maxima; a backward pass after it finds the argmax then, as training would."""
+    x = np.random.default_rng(0).standard_normal((3, 9, 8, 2)).round(1)  # rounded: ties, routed to the first
+    layer = layers.MaxPooling2D(pool, strides=strides, padding=padding)
+    layer.build((9, 8, 2), None, np.float64)
+    trained = layers.MaxPooling2D(pool, strides=strides, padding=padding)
+    trained.build((9, 8, 2), None, np.float64)
+    y, expected = layer.forward(x), trained.forward(x, training=True)
+    assert layer.argmax is None and np.array_equal(y, expected)
+    dy = np.random.default_rng(1).standard_normal(y.shape)
+    assert np.array_equal(layer.backward(dy), trained.backward(dy))
+
+
 def keras_mnist_convnet():
     """keras-io's mnist_convnet, as its example writes it."""
     return Sequential([layers.Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),

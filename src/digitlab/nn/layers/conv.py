@@ -126,6 +126,18 @@ def max_pool(x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int], pads
     return y, argmax
 
 
+def max_pool_values(x: np.ndarray, pool: tuple[int, int], stride: tuple[int, int],
+                    pads: tuple[int, int, int, int]) -> np.ndarray:
+    """``max_pool``'s y alone, for inference, where no gradient is routed: (N, H, W, C) -> (N, OH, OW, C).
+    One np.maximum pass per window position, without the comparisons that find the argmax."""
+    kh, kw = pool
+    win = windows(pad_images(x, pads, -np.inf), kh, kw, stride)  # (N, OH, OW, KH, KW, C), a view
+    y = win[:, :, :, 0, 0].copy()
+    for p in range(1, kh * kw):
+        np.maximum(y, win[:, :, :, p // kw, p % kw], out=y)
+    return y
+
+
 def max_pool_backward(dy: np.ndarray, argmax: np.ndarray, x_shape: tuple[int, ...], pool: tuple[int, int],
                       stride: tuple[int, int], pads: tuple[int, int, int, int]) -> np.ndarray:
     """dy (N, OH, OW, C) -> dx (N, H, W, C): each window's gradient to its first maximum."""
@@ -292,11 +304,16 @@ class MaxPooling2D(_Pooling2D):
     """The maximum of each pool_size window. (N, H, W, C) -> (N, OH, OW, C)."""
 
     def forward(self, x, training=False, rng=None):
-        y, self.argmax = max_pool(x, self.pool_size, self.strides, self.pads)
-        self.x_shape = x.shape
+        if training:
+            y, self.argmax = max_pool(x, self.pool_size, self.strides, self.pads)
+        else:  # predicting: the argmax is found only if backward is asked for after all
+            y, self.argmax = max_pool_values(x, self.pool_size, self.strides, self.pads), None
+        self.x, self.x_shape = (None if training else x), x.shape
         return y
 
     def backward(self, dy):
+        if self.argmax is None:
+            _, self.argmax = max_pool(self.x, self.pool_size, self.strides, self.pads)
         return max_pool_backward(dy, self.argmax, self.x_shape, self.pool_size, self.strides, self.pads)
 
 

@@ -73,7 +73,9 @@ class BatchNormalization(Layer):
         if not training:
             inv_std = 1.0 / np.sqrt(self.state["moving_variance"] + self.epsilon)
             shift = beta - self.state["moving_mean"] * gamma * inv_std
-            return (x * (gamma * inv_std) + shift).astype(x.dtype, copy=False)
+            y = x * (gamma * inv_std).astype(x.dtype, copy=False)  # one scale and one shift, in x's dtype
+            y += shift.astype(x.dtype, copy=False)
+            return y
         y, self.xhat, self.inv_std, mean, var = batch_norm(x, gamma, beta, self.epsilon)
         for key, batch in (("moving_mean", mean), ("moving_variance", var)):
             moving = self.state[key]
