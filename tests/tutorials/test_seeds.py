@@ -71,7 +71,9 @@ def test_seed_001_looks_at_the_data(tmp_path):
 
 
 def test_seed_002_keras_notebook(tmp_path):
-    """All five epochs, as the notebook runs them: the notebook reports test_acc 0.9793."""
+    """All five epochs, as the notebook runs them: the notebook reports test_acc 0.9793. The notebook seeds
+    nothing, so neither does this run: six runs here gave 0.9760-0.9800 and a CI run once 0.9742, hence the
+    bound of 0.97."""
     out = run("seed_002", "mnist_keras.py", tmp_path)
     lines = out.splitlines()
     assert lines[1:4] == ["(60000, 28, 28)", "60000", "[5 0 4 ... 5 6 8]"]
@@ -80,7 +82,7 @@ def test_seed_002_keras_notebook(tmp_path):
     # evaluate shows its progress line by default, as Keras does (batches of 1024, so 10 steps)
     assert re.search(r"^10/10 \[=+\] - .* - loss: [\d.]+ - accuracy: [\d.]+$", out, re.M), "evaluate's progress line"
     (test_acc,) = floats(r"test_acc: ([\d.]+)", out)
-    assert test_acc >= 0.975
+    assert test_acc >= 0.97
     assert (tmp_path / "digit.png").is_file()
 
 
