@@ -1,4 +1,4 @@
-"""Digits drawn with the mouse on digitlab's own web page, in a real browser: the fifth photo source.
+"""Digits drawn with the mouse on digitlab's own web page, in a real browser: the sixth photo source.
 
 MNIST test digits (real writers) are thinned to their pen paths (scikit-image's ``skeletonize``),
 traced into strokes, and drawn by playwright's mouse on the page's canvas at a random size and place,
@@ -66,7 +66,10 @@ def strokes(image: np.ndarray) -> list[np.ndarray]:
     from skimage.morphology import skeletonize
 
     big = np.asarray(Image.fromarray(image).resize((WORK, WORK), Image.Resampling.BILINEAR), np.float32) / 255
-    paths = [p for p in trace(skeletonize(big > 0.5)) if len(p) > 2] or trace(skeletonize(big > 0.5))
+    every = trace(skeletonize(big > 0.5))
+    if not every:
+        raise ValueError(f"no ink to trace: no pixel of the {WORK}x{WORK} digit reaches half intensity")
+    paths = [p for p in every if len(p) > 2] or every
     points = np.vstack(paths)
     top, leftmost = points.min(axis=0)
     height = max(np.ptp(points[:, 0]), np.ptp(points[:, 1]) / 2, 1.0)
@@ -74,11 +77,13 @@ def strokes(image: np.ndarray) -> list[np.ndarray]:
 
 
 def placed(paths: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """Pen paths in [0, 1] -> canvas pixels: a digit 90-230 px high, anywhere it fits, a mouse event every
-    STEP pixels of the thinned digit (and the last point)."""
-    height = rng.uniform(90, 230)
-    width = max(p[:, 0].max() for p in paths) * height
+    """Pen paths in [0, 1] -> canvas pixels: a digit 90-230 px high (less if it is wide: it always fits
+    inside a 12 px margin), anywhere it fits, a mouse event every STEP pixels of the thinned digit (and
+    the last point)."""
     margin = 12
+    ratio = max(max(p[:, 0].max() for p in paths), 1e-6)   # width / height
+    height = min(rng.uniform(90, 230), (CANVAS - 2 * margin) / ratio)
+    width = ratio * height
     x0 = rng.uniform(margin, max(margin, CANVAS - margin - width))
     y0 = rng.uniform(margin, max(margin, CANVAS - margin - height))
     out = []
@@ -126,10 +131,16 @@ def served():
                     if proc.poll() is not None:
                         raise RuntimeError(f"digitlab serve exited: {proc.stdout.read().decode()}") from None
                     time.sleep(0.1)
+            else:
+                raise RuntimeError(f"digitlab serve on {url} did not answer /healthz within 20 s")
             yield url
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def mouse(count: int = 200, seed: int = 4, url: str | None = None, mnist_test=None) -> list[tuple[int, bytes, str]]:

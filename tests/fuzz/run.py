@@ -62,7 +62,7 @@ def _peak_rss() -> int:
         for line in f:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
-    return 0
+    raise RuntimeError("/proc/self/status has no VmHWM line: the fuzz run's memory cap needs Linux to measure the peak")
 
 
 def worker(surface: str, seed: int, start: int, count: int) -> None:

@@ -49,6 +49,23 @@ def test_placed_digits_stay_on_the_canvas():
         assert 90 <= np.ptp(p[:, 1]) <= 230
 
 
+def test_a_wide_digit_is_made_smaller_to_fit_inside_the_margin():
+    rng = np.random.default_rng(1)
+    t = np.linspace(0, 1, 41)[:, None]
+    paths = [np.vstack([t * [1.75, 0.0], [1.75, 0.0] + t * [-0.85, 1.0]])]   # 1.75 times as wide as high
+    for _ in range(50):
+        (p,) = mouse_photos.placed(paths, rng)
+        assert p.min() >= 12 - 1e-9 and p[:, 0].max() <= mouse_photos.CANVAS - 12 + 1e-9
+        assert np.ptp(p[:, 0]) == pytest.approx(1.75 * np.ptp(p[:, 1]))
+
+
+def test_a_blank_digit_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="no ink"):
+        mouse_photos.strokes(np.zeros((28, 28), np.uint8))
+    with pytest.raises(ValueError, match="no ink"):
+        mouse_photos.strokes(np.full((28, 28), 100, np.uint8))   # faint: nothing reaches half intensity
+
+
 def test_digits_drawn_with_the_mouse_on_the_page_are_read(mnist_data):
     from digitlab.vision import predict, preprocess
 

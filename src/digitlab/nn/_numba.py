@@ -15,6 +15,12 @@ and that branch kept LLVM from vectorising the loops: the RMSprop update of a 78
 0.71 ms a step instead of 0.17 ms (the rule and its results are the same; only the check is gone).
 
 Workqueue must not start two parallel loops at once, so a lock serialises calls from different threads.
+
+Numba's disk cache (``__pycache__/*.nbi``) is keyed by the kernel module's modification time and size, not
+by the options it was compiled with: a change to ``_OPTIONS`` alone would keep loading kernels compiled
+under the old ones. So every kernel module states the options it expects, ``COMPILED_WITH = stamp()``'s
+text, written out; tests/nn/test_numba_cache.py checks the two agree, and the edit that makes them agree
+again changes each kernel file, which invalidates its cache.
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ if numba.config.THREADING_LAYER == "default":
 
 _LOCK = threading.Lock()
 _OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+def stamp() -> str:
+    """The compile options as one line of text, e.g. ``"cache=True nogil=True error_model=numpy"``."""
+    return " ".join(f"{key}={value}" for key, value in _OPTIONS.items())
 
 
 def serial(f=None, **options):

@@ -20,6 +20,9 @@ from numba import prange
 
 from ._numba import parallel, serial
 
+# The options these kernels were compiled (and cached) with; see _numba on why it is written out here.
+COMPILED_WITH = "cache=True nogil=True error_model=numpy"
+
 PARALLEL_MIN = 1 << 15  # elements: below this one thread is faster than waking the others
 
 

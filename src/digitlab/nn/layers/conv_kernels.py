@@ -26,6 +26,9 @@ from numba import prange
 
 from .._numba import parallel
 
+# The options these kernels were compiled (and cached) with; see _numba on why it is written out here.
+COMPILED_WITH = "cache=True nogil=True error_model=numpy"
+
 _CONTRACT = {"fastmath": {"contract"}}  # fused multiply-adds (rounding as a BLAS product's), nothing else
 
 

@@ -1,0 +1,14 @@
+"""Numba's disk cache does not know the compile options: each kernel module states them, and must agree."""
+
+import pytest
+
+from digitlab.nn import _numba, optimizer_kernels
+from digitlab.nn.layers import conv_kernels
+
+
+@pytest.mark.parametrize("module", [optimizer_kernels, conv_kernels], ids=lambda m: m.__name__)
+def test_each_kernel_module_states_the_options_it_is_compiled_with(module):
+    # On a change to _numba._OPTIONS, edit COMPILED_WITH in each kernel module: the edit changes the
+    # file, and with it the key of Numba's cache, so no kernel compiled under the old options is loaded.
+    assert module.COMPILED_WITH == _numba.stamp()
+
