@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import types
 
 import numba
 
@@ -43,10 +44,21 @@ def stamp() -> str:
 
 
 def serial(f=None, **options):
-    """``njit(cache=True, nogil=True, **options)``."""
+    """``njit(cache=True, nogil=True, **options)``, cached apart from ``parallel(f)`` (see ``_apart``)."""
     if f is None:
         return functools.partial(serial, **options)
-    return numba.njit(**_OPTIONS, **options)(f)
+    return numba.njit(**_OPTIONS, **options)(_apart(f, "serial"))
+
+
+def _apart(f, variant: str):
+    """A copy of ``f`` under its own qualified name. Numba names a function's cache files after its qualified
+    name and keys them by signature, not by compile options: ``serial(f)`` and ``parallel(f)`` would share
+    one entry, and a process would load whichever variant was saved last for both (a "serial" kernel
+    running parallel loops, or called inside a parallel one: a nested parallel region, which aborts)."""
+    copy = types.FunctionType(f.__code__, f.__globals__, f"{f.__name__}__{variant}", f.__defaults__, f.__closure__)
+    copy.__qualname__ = f"{f.__qualname__}__{variant}"
+    copy.__doc__, copy.__module__ = f.__doc__, f.__module__
+    return copy
 
 
 def parallel(f=None, **options):

@@ -110,6 +110,18 @@ class Sequential:
     def grads(self) -> list[np.ndarray]:
         return [g for layer in self.layers for g in layer.grads.values()]
 
+    def _step_gradients(self) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
+        """The last backward pass's gradients, as ``grads`` lists them, and for each the rows it holds (None:
+        all of them): a layer that skipped a batch's all-zero inputs has only their rows (``sparse_grads``)."""
+        grads, rows = [], []
+        for layer in self.layers:
+            sparse = getattr(layer, "sparse_grads", {})
+            for name, g in layer.grads.items():
+                r, g = sparse.get(name, (None, g))
+                grads.append(g)
+                rows.append(r)
+        return grads, rows
+
     def named_params(self) -> dict[str, np.ndarray]:
         return {f"{layer.name}.{k}": v for layer in self.layers for k, v in layer.params.items()}
 
@@ -279,12 +291,18 @@ class Sequential:
         self.stop_training = False
         for cb in cbs:
             cb.on_train_begin()
+        x = self._skip_blank_inputs(x, batch_size)
+        for layer in self.layers:  # a Dense layer that sees the inputs (nothing with weights below it)
+            if isinstance(layer, layers_module.Dense):
+                layer.row_sparse = (layer.input_columns is None and not layer.needs_input_grad
+                                    and not layer.kernel_regularizer)
         try:
-            self._train_epochs(self._skip_blank_inputs(x, batch_size), t, batch_size, initial_epoch, epochs, verbose, shuffle,
+            self._train_epochs(x, t, batch_size, initial_epoch, epochs, verbose, shuffle,
                                cbs, None if validation_data is None else (vx, vt))
         finally:
-            if isinstance(self.layers[0], layers_module.Dense):
-                self.layers[0].input_columns = None  # inference and later fits see every input
+            for layer in self.layers:  # inference, gradient checks and later fits see every input
+                if isinstance(layer, layers_module.Dense):
+                    layer.input_columns, layer.row_sparse, layer.sparse_grads = None, False, {}
         for cb in cbs:
             cb.on_train_end()
         return history
@@ -307,7 +325,7 @@ class Sequential:
                     raise TrainingDivergedError(
                         f"loss became {loss} at epoch {epoch + 1}, batch {step + 1}; "
                         f"try a lower learning rate (now {self.optimizer.current_learning_rate():g})")
-                self.optimizer.apply(self.params, self.grads)
+                self.optimizer.apply(self.params, *self._step_gradients())
                 sums["loss"] += loss * len(xb)
                 if self.metrics:
                     sums["accuracy"] += accuracy(yb, tb) * len(xb)

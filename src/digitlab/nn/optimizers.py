@@ -62,6 +62,15 @@ def _run_blocks(update, blocks: list, lr: float) -> None:
         future.result()  # re-raises a block's error here
 
 
+def _full(p: np.ndarray, g: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """The gradient of p in full: g itself, or g's rows placed at ``rows`` among zeros."""
+    if rows is None:
+        return g
+    full = np.zeros_like(p)
+    full[rows] = g
+    return full
+
+
 class ExponentialDecay:
     """A learning-rate schedule, as Keras's: lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps),
     the exponent rounded down with ``staircase``. Pass it as an optimizer's ``learning_rate``."""
@@ -124,23 +133,31 @@ class Optimizer:
     def build(self, params: list[np.ndarray]) -> None:
         self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
 
-    def apply(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Update every parameter in place from its gradient."""
+    def apply(self, params: list[np.ndarray], grads: list[np.ndarray], rows: list | None = None) -> None:
+        """Update every parameter in place from its gradient. ``rows[i]``, if given and not None, says that
+        ``grads[i]`` holds only those rows (k,) of parameter i's gradient, (k, ...), the others being zero."""
         if len(self.state) != len(params):
             self.build(params)
         lr = self.current_learning_rate()
         self.iterations += 1
         kernels = _compiled() if COMPILED else None
         compiled = self.kernel(lr) if kernels is not None else None
+        rows = rows or [None] * len(params)
         if compiled is not None:
             name, slots, scalars = compiled
-            for p, g, state in zip(params, grads, self.state):
+            for p, g, r, state in zip(params, grads, rows, self.state):
+                arrays = (p, g, *(state[s] for s in slots))
+                if r is not None and p.ndim == 2 and all(a.flags.c_contiguous and a.dtype == p.dtype for a in arrays):
+                    kernels.run_rows(name, p, g, r, arrays[2:], scalars)
+                    continue
+                g = _full(p, g, r)
                 arrays = (p, g, *(state[s] for s in slots))
                 if all(a.flags.c_contiguous and a.dtype == p.dtype and a.shape == p.shape for a in arrays):
                     kernels.run(name, arrays, scalars)
                 else:
                     _run_blocks(self.update, list(_blocks(p, g, state)), lr)
             return
+        grads = [_full(p, g, r) for p, g, r in zip(params, grads, rows)]
         _run_blocks(self.update, [block for p, g, s in zip(params, grads, self.state) for block in _blocks(p, g, s)], lr)
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
