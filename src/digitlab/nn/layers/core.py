@@ -68,10 +68,8 @@ class Dense(WeightedLayer):
         rows = np.flatnonzero(x.any(axis=0))  # (k,)
         if len(rows) > SPARSE_ROWS_BELOW * x.shape[1]:
             return x, kernel
-        if getattr(self, "_rows_buffer", None) is None or self._rows_buffer.shape != kernel.shape:
-            self._rows_buffer = np.empty_like(kernel)
         self.rows = rows
-        return x[:, rows], np.take(kernel, rows, axis=0, out=self._rows_buffer[:len(rows)])
+        return x[:, rows], kernel[rows]  # (fancy indexing copies rows faster than np.take into a buffer)
 
     def backward(self, dy):
         return self.backward_preactivation(self._act_backward(self.y, dy))
@@ -81,7 +79,7 @@ class Dense(WeightedLayer):
         loss has already differentiated through this layer's activation (fused)."""
         self.sparse_grads = {}
         if self.rows is not None:  # the rows of the kernel's gradient that are not zero: (k, units)
-            self.sparse_grads["kernel"] = (self.rows, np.matmul(self.x.T, dz, out=self._rows_buffer[:len(self.rows)]))
+            self.sparse_grads["kernel"] = (self.rows, self.x.T @ dz)
         elif self.input_columns is None:
             np.matmul(self.x.T, dz, out=self.grads["kernel"])  # (in, units)
         else:  # the other inputs are zero in every training sample
