@@ -51,7 +51,9 @@ def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], wh
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)  # a file that grew while being read is still capped
+            data = f.read(info.st_size + 1)  # its size, not the limit: a read of 200 MB allocates that much first
+            if len(data) > info.st_size:  # it grew since fstat: read on, still capped
+                data += f.read(limit + 1 - len(data))
     finally:
         os.close(fd)
     if len(data) > limit:
