@@ -12,3 +12,14 @@ def test_each_kernel_module_states_the_options_it_is_compiled_with(module):
     # file, and with it the key of Numba's cache, so no kernel compiled under the old options is loaded.
     assert module.COMPILED_WITH == _numba.stamp()
 
+
+
+def test_serial_and_parallel_variants_are_cached_under_different_names():
+    # Numba's cache keys an entry by the function's qualified name and signature, not by its options:
+    # under one name a process would load whichever variant was saved last for both.
+    def rule(p):
+        for i in range(p.size):
+            p[i] += 1
+    one, many = _numba.serial(rule), _numba.parallel(rule)
+    assert one.py_func.__qualname__ != many.compiled.py_func.__qualname__
+    assert one.py_func.__code__ is many.compiled.py_func.__code__  # the same rule, compiled twice

@@ -48,6 +48,8 @@ def float64_copy(model):
     for layer in twin.layers:
         layer.params = {k: v.astype(np.float64) for k, v in layer.params.items()}
         layer.grads = {k: np.zeros_like(v) for k, v in layer.params.items()}
+        if hasattr(layer, "row_sparse"):  # copied during fit: the twin sees every input and fills grads
+            layer.row_sparse, layer.input_columns, layer.sparse_grads = False, None, {}
     return twin
 
 

@@ -291,12 +291,12 @@ class Sequential:
         self.stop_training = False
         for cb in cbs:
             cb.on_train_begin()
-        x = self._skip_blank_inputs(x, batch_size)
-        for layer in self.layers:  # a Dense layer that sees the inputs (nothing with weights below it)
-            if isinstance(layer, layers_module.Dense):
-                layer.row_sparse = (layer.input_columns is None and not layer.needs_input_grad
-                                    and not layer.kernel_regularizer)
         try:
+            x = self._skip_blank_inputs(x, batch_size)
+            for layer in self.layers:  # a Dense layer that sees the inputs (nothing with weights below it); during
+                if isinstance(layer, layers_module.Dense):  # fit its kernel's gradient is in sparse_grads, not grads
+                    layer.row_sparse = (layer.input_columns is None and not layer.needs_input_grad
+                                        and not layer.kernel_regularizer)
             self._train_epochs(x, t, batch_size, initial_epoch, epochs, verbose, shuffle,
                                cbs, None if validation_data is None else (vx, vt))
         finally:

@@ -123,8 +123,9 @@ def _adam_rows(p, g, at, zero, m, v, one_minus_b1, one_minus_b2, eps, lr_t):
             _adam_at(i, pr, gr, mr, vr, one_minus_b1, one_minus_b2, eps, lr_t)
 
 
-_ROW_KERNELS = {name: parallel(f) for name, f in (("sgd", _sgd_rows), ("sgd_momentum", _sgd_momentum_rows),
-                                                   ("rmsprop", _rmsprop_rows), ("adam", _adam_rows))}
+_ROW_KERNELS = {name: (serial(f), parallel(f))
+                for name, f in (("sgd", _sgd_rows), ("sgd_momentum", _sgd_momentum_rows), ("rmsprop", _rmsprop_rows),
+                                ("adam", _adam_rows))}
 
 
 def run(name: str, arrays: tuple, scalars: tuple) -> None:
@@ -144,5 +145,6 @@ def run_rows(name: str, p: np.ndarray, g: np.ndarray, rows: np.ndarray, state: t
     at = np.full(p.shape[0], -1, np.int64)
     at[rows] = np.arange(len(rows))
     dtype = p.dtype.type
-    _ROW_KERNELS[name](p, g, at, np.zeros(p.shape[1], p.dtype), *state,
-                       *(dtype(s) if isinstance(s, float) else s for s in scalars))
+    one_thread, all_cores = _ROW_KERNELS[name]
+    (all_cores if p.size >= PARALLEL_MIN else one_thread)(p, g, at, np.zeros(p.shape[1], p.dtype), *state,
+                                                          *(dtype(s) if isinstance(s, float) else s for s in scalars))

@@ -145,9 +145,11 @@ class Optimizer:
         rows = rows or [None] * len(params)
         if compiled is not None:
             name, slots, scalars = compiled
-            for p, g, r, state in zip(params, grads, rows, self.state):
+            for p, g, r, state in zip(params, grads, rows, self.state, strict=True):
                 arrays = (p, g, *(state[s] for s in slots))
-                if r is not None and p.ndim == 2 and all(a.flags.c_contiguous and a.dtype == p.dtype for a in arrays):
+                if (r is not None and p.ndim == 2 and g.shape == (len(r), p.shape[1])  # the kernels check no bounds
+                        and all(a.flags.c_contiguous and a.dtype == p.dtype for a in arrays)
+                        and all(a.shape == p.shape for a in arrays[2:])):
                     kernels.run_rows(name, p, g, r, arrays[2:], scalars)
                     continue
                 g = _full(p, g, r)
