@@ -16,7 +16,6 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -79,42 +78,24 @@ def predict_digits(model, digits: np.ndarray) -> np.ndarray:
 
 
 def prepare_all(paths: list[str], workers: int | None = None) -> list[tuple[np.ndarray | None, str | None]]:
-    """``to_mnist`` for every path: (digit, None) or (None, error)."""
-    return list(prepare_each(paths, workers))
-
-
-def prepare_each(paths: list[str], workers: int | None = None) -> Iterator[tuple[np.ndarray | None, str | None]]:
-    """``to_mnist`` for every path, in order, each as soon as it and those before it are ready. Many files
-    are shared among worker processes (one per core by default): decoding and the many small NumPy steps
-    then run in parallel. Chunks of at most 8 files: the last ones leave a core idle for less time."""
+    """``to_mnist`` for every path: (digit, None) or (None, error). Many files are shared among worker
+    processes (one per core by default): decoding and the many small NumPy steps then run in parallel."""
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(paths) < 32:
-        yield from map(_prepare, paths)
-        return
+        return [_prepare(p) for p in paths]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_prepare, paths, chunksize=max(1, min(8, len(paths) // (4 * workers))))
+        return list(pool.map(_prepare, paths, chunksize=max(1, min(32, len(paths) // (4 * workers)))))
 
 
 def predict_files(model, inputs: list[str], save_preprocessed: str | os.PathLike | None = None,
                   workers: int | None = None) -> list[dict]:
-    """One record per image file (see the module docstring), in input order. Digits go through the model
-    BATCH at a time while the workers still prepare the rest."""
+    """One record per image file (see the module docstring), in input order."""
     entries = expand(inputs)
     todo = [path for path, error in entries if error is None]
-    prepared, by_path, ready = {}, {}, []
-
-    def read(batch):
-        by_path.update(zip(batch, predict_digits(model, np.array([prepared[p][0] for p in batch], np.float32))))
-    for path, result in zip(todo, prepare_each(todo, workers)):
-        prepared[path] = result
-        if result[1] is None:
-            ready.append(path)
-        if len(ready) == BATCH:
-            read(ready)
-            ready = []
-    if ready:
-        read(ready)
+    prepared = dict(zip(todo, prepare_all(todo, workers)))
     ok = [path for path in todo if prepared[path][1] is None]
+    probabilities = predict_digits(model, np.array([prepared[p][0] for p in ok], np.float32).reshape(-1, 28, 28))
+    by_path = dict(zip(ok, probabilities))
     if save_preprocessed is not None:
         directory = Path(save_preprocessed)
         directory.mkdir(parents=True, exist_ok=True)
