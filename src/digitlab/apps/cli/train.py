@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ... import datasets
+from ...datasets import flagged_ones
 from ..._io import atomic_write_bytes
 from ...errors import DigitlabError, InvalidValueError
 from ...nn import Sequential, load_model, optimizers
@@ -133,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         raise DigitlabError(f"{args.resume}: already trained for {done} epoch{'' if done == 1 else 's'}; "
                             f"pass --epochs N with N > {done}")
     (x, y), (xt, yt) = datasets.load_flat(dataset)
+    preset = presets.PRESETS.get(settings.get("preset", ""))
+    if preset is not None and preset.flag_ones and dataset == "mnist":  # the same ones flagged on --resume
+        settings.setdefault("flag_ones_seed", args.seed)
+        x = flagged_ones.with_flags(x, y, preset.flag_ones, seed=settings["flag_ones_seed"])
     snapshot = EpochSnapshot()
     try:
         # validation: the test set (for the curves only), or the preset's own split of the training set
