@@ -224,7 +224,10 @@ def test_a_real_ctrl_c_saves_the_checkpoint_and_exits_130(tmp_path):
     out = tmp_path / "run.safetensors"
     proc = subprocess.Popen([sys.executable, "-m", "digitlab", "train", "--layers", "16", "--epochs", "50",
                              "--verbose", "2", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: a test run started in the background (`cmd &`) ignores SIGINT,
+                            # and Python keeps a signal ignored that it inherits so
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:  # "Epoch 2/50" is printed once epoch 1 is complete
         if line.startswith("Epoch 2/50"):
             break
