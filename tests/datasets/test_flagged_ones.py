@@ -52,3 +52,12 @@ def test_only_the_share_of_ones_asked_for_changes_and_the_seed_fixes_which():
     assert np.array_equal(out, flagged_ones.with_flags(x, y, share=0.5, seed=3))
     assert not np.array_equal(out, flagged_ones.with_flags(x, y, share=0.5, seed=4))
     assert out.dtype == x.dtype and np.array_equal(x, before)  # a copy: the input is not touched
+
+
+def test_the_default_preset_trains_on_flagged_ones_and_the_others_on_mnist_as_is():
+    from digitlab.tutorials import presets
+
+    x = np.stack([upright_one(lean) for lean in np.linspace(0, 3, 40)]).reshape(40, -1)
+    y = np.ones(40, int)
+    assert (presets.get("default").training_images(x, y) != x).any(axis=1).sum() >= 10
+    assert presets.get("best-convnet").training_images(x, y) is x

@@ -146,17 +146,15 @@ class Optimizer:
         if compiled is not None:
             name, slots, scalars = compiled
             for p, g, r, state in zip(params, grads, rows, self.state, strict=True):
-                arrays = (p, g, *(state[s] for s in slots))
-                if (r is not None and p.ndim == 2 and g.shape == (len(r), p.shape[1])  # the kernels check no bounds
-                        and all(a.flags.c_contiguous and a.dtype == p.dtype for a in arrays)
-                        and all(a.shape == p.shape for a in arrays[2:])):
-                    kernels.run_rows(name, p, g, r, arrays[2:], scalars)
-                    continue
-                g = _full(p, g, r)
-                arrays = (p, g, *(state[s] for s in slots))
-                if all(a.flags.c_contiguous and a.dtype == p.dtype and a.shape == p.shape for a in arrays):
-                    kernels.run(name, arrays, scalars)
+                slot_arrays = tuple(state[s] for s in slots)
+                fits = all(a.flags.c_contiguous and a.dtype == p.dtype for a in (p, g, *slot_arrays)) \
+                    and all(a.shape == p.shape for a in slot_arrays)  # the kernels check no bounds
+                if r is not None and fits and p.ndim == 2 and g.shape == (len(r), p.shape[1]):
+                    kernels.run_rows(name, p, g, r, slot_arrays, scalars)
+                elif fits and r is None and g.shape == p.shape:
+                    kernels.run(name, (p, g, *slot_arrays), scalars)
                 else:
+                    g = _full(p, g, r)
                     _run_blocks(self.update, list(_blocks(p, g, state)), lr)
             return
         grads = [_full(p, g, r) for p, g, r in zip(params, grads, rows)]

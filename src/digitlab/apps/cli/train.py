@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from ... import datasets
-from ...datasets import flagged_ones
 from ..._io import atomic_write_bytes
 from ...errors import DigitlabError, InvalidValueError
 from ...nn import Sequential, load_model, optimizers
@@ -136,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
     (x, y), (xt, yt) = datasets.load_flat(dataset)
     preset = presets.PRESETS.get(settings.get("preset", ""))
     if preset is not None and preset.flag_ones and dataset == "mnist":  # the same ones flagged on --resume
-        settings.setdefault("flag_ones_seed", args.seed)
-        x = flagged_ones.with_flags(x, y, preset.flag_ones, seed=settings["flag_ones_seed"])
+        x = preset.training_images(x, y, seed=settings.setdefault("flag_ones_seed", args.seed))
     snapshot = EpochSnapshot()
     try:
         # validation: the test set (for the curves only), or the preset's own split of the training set
