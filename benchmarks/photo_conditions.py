@@ -1,5 +1,5 @@
 """``to_mnist`` under conditions a camera or a crop puts on a photo (tests/photo_conditions.py: a tight
-crop with the digit touching every border, a snug crop, a dark vignette, a dark frame of desk), applied
+crop with the digit touching every border, a snug crop, a vignette, a dark frame of desk), applied
 to the fonts and pen sources, both tuning sources; the textbook recipe beside it, the same model.
 The held-out source is never used here.
 

@@ -4,7 +4,7 @@
 
     tight      cropped to the ink with a margin of 0-2 px: the digit touches the border on every side
     snug       cropped with a margin of a tenth of the digit's height
-    vignette   the corners darkened, as by a cheap lens (the light falls to a tenth at the far corners)
+    vignette   the corners darkened, as by a cheap lens (the light falls to 40% at the far corners)
     frame      a dark band of 6% of the shorter side along all four sides, as a desk around a sheet
 
 Each condition is a function ``(grey (H, W) floats in [0, 1], rng) -> grey`` or None where it does not
@@ -44,8 +44,9 @@ def snug(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     return None if box is None else crop_to_ink(grey, (box[2] - box[0]) // 10)
 
 
-def vignette(grey: np.ndarray, rng: np.random.Generator, strength: float = 0.45) -> np.ndarray:
-    """Light falling as the square of the distance from the centre (1 at the middle of a side)."""
+def vignette(grey: np.ndarray, rng: np.random.Generator, strength: float = 0.3) -> np.ndarray:
+    """Light falling as the square of the distance from the centre (1 at the middle of a side): by
+    ``strength`` there, by twice that in the corners."""
     h, w = grey.shape
     y, x = np.mgrid[:h, :w]
     r = np.hypot((y - h / 2) / (h / 2), (x - w / 2) / (w / 2))
