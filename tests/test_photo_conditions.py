@@ -6,34 +6,49 @@ from PIL import Image
 from tests import photo_conditions
 
 
-def sheet():
+def sheet(dark_ink=True, at=(30, 50), shading=False):
+    """(100, 120) grey: a digit one 40 x 10 at ``at``, dust, a ruled line, optionally a light gradient."""
     grey = np.full((100, 120), 0.9, np.float32)
-    grey[30:70, 50:60] = 0.1  # a digit one, 40 x 10
-    return grey
+    if shading:
+        grey *= np.linspace(1.0, 0.75, 120, dtype=np.float32)[None, :]
+    grey[85, :] = 0.6                        # a ruled line across the sheet
+    grey[10, 100] = 0.2                      # a speck of dust
+    grey[at[0]:at[0] + 40, at[1]:at[1] + 10] = 0.1
+    return grey if dark_ink else 1.0 - grey
 
 
-def test_tight_and_snug_crops_cut_to_the_ink():
+def test_tight_and_snug_crops_cut_to_the_digit_not_the_dust_lines_or_shading():
     rng = np.random.default_rng(0)
-    tight = photo_conditions.tight(sheet(), rng)
-    assert 40 <= tight.shape[0] <= 44 and 10 <= tight.shape[1] <= 14 and tight.min() < 0.2
-    assert photo_conditions.snug(sheet(), rng).shape == (48, 18)
-    assert photo_conditions.tight(np.full((50, 50), 0.8, np.float32), rng) is None  # no ink: not applicable
+    for grey in (sheet(), sheet(shading=True), sheet(dark_ink=False)):
+        ink = grey if np.median(grey) < 0.5 else 1 - grey  # the digit is the strongest thing there, at 0.9 / 0.1
+        tight = photo_conditions.tight(grey, rng)
+        assert tight.shape == (40, 10) and np.allclose(tight, grey[30:70, 50:60])
+        assert (ink[30:70, 50:60] > 0.5).all() or (ink[30:70, 50:60] < 0.5).all()
+        assert photo_conditions.snug(grey, rng).shape == (48, 18)
+    corner = photo_conditions.snug(sheet(at=(0, 0)), rng)  # a digit at the corner: the margin stops at the image
+    assert corner.shape == (44, 14)
+    assert photo_conditions.tight(np.full((50, 50), 0.8, np.float32), rng) is None  # no digit: not applicable
 
 
-def test_vignette_darkens_the_corners_not_the_middle_and_frame_the_sides():
+def test_vignette_darkens_towards_the_corners_and_frame_a_band_along_the_sides():
     rng = np.random.default_rng(0)
-    v = photo_conditions.vignette(sheet(), rng)
-    assert abs(v[50, 60] - 0.9) < 0.01 and abs(v[0, 0] - 0.9 * 0.4) < 0.01
-    f = photo_conditions.frame(sheet(), rng)
-    assert np.allclose(f[:6, 6:-6], 0.36) and np.allclose(f[6:-6, -6:], 0.36) and f[50, 30] == np.float32(0.9)
-    assert np.allclose(f[0, 0], 0.9 * 0.4 * 0.4)  # a corner is in two bands
+    flat = np.full((100, 120), 0.9, np.float32)
+    v = photo_conditions.vignette(flat, rng)
+    assert abs(v[50, 60] - 0.9) < 0.01                                   # the middle keeps its light
+    assert abs(v[50, 0] - 0.9 * 0.7) < 0.02 and abs(v[0, 60] - 0.9 * 0.7) < 0.02   # a side's middle: 70%
+    assert abs(v[0, 0] - 0.9 * 0.4) < 0.02 and abs(v[-1, -1] - v[0, 0]) < 1e-3     # both corners alike: 40%
+    f = photo_conditions.frame(flat, rng)
+    assert np.allclose(f[:6], 0.36) and np.allclose(f[:, -6:], 0.36)     # every pixel of the band once,
+    assert np.allclose(f[6:-6, 6:-6], 0.9)                              # corners included; the rest untouched
 
 
-def test_apply_keeps_labels_and_drops_what_it_cannot_crop():
-    blank = io.BytesIO()
-    Image.fromarray(np.full((40, 40), 200, np.uint8)).save(blank, "PNG")
-    digit = io.BytesIO()
-    Image.fromarray((sheet() * 255).astype(np.uint8)).save(digit, "PNG")
-    out = photo_conditions.apply([(1, digit.getvalue(), "png"), (7, blank.getvalue(), "png")], photo_conditions.tight)
-    assert [label for label, _, _ in out] == [1]
-    assert Image.open(io.BytesIO(out[0][1])).size[0] < 20
+def test_apply_keeps_labels_in_order_and_drops_what_it_cannot_crop():
+    def png(grey):
+        buf = io.BytesIO()
+        Image.fromarray((grey * 255).round().astype(np.uint8)).save(buf, "PNG")
+        return buf.getvalue()
+    blank = png(np.full((40, 40), 0.8, np.float32))
+    made = [(1, png(sheet()), "png"), (7, blank, "png"), (3, png(sheet(at=(50, 20))), "png")]
+    out = photo_conditions.apply(made, photo_conditions.tight)
+    assert [label for label, _, _ in out] == [1, 3]
+    assert all(Image.open(io.BytesIO(data)).size == (10, 40) for _, data, _ in out)
