@@ -36,9 +36,8 @@ def main() -> int:
     print(f"{'source':<7} {'condition':<10} {'photos':>6} {'to_mnist':>9} {'textbook':>9} {'refused':>8}")
     for source in ("fonts", "pen"):
         made = photo_sources.SOURCES[source](args.count)
-        plain = photo_conditions.apply(made, lambda grey, rng: grey)
-        for name, condition in [("none", None), *photo_conditions.CONDITIONS.items()]:
-            photos = plain if condition is None else photo_conditions.apply(made, condition)
+        for name, condition in [("none", photo_conditions.none), *photo_conditions.CONDITIONS.items()]:
+            photos = photo_conditions.apply(made, condition)
             if not photos:  # no digit found to crop to in any photo
                 print(f"{source:<7} {name:<10} {0:>6}")
                 targets.check(f"{source} photos, {name}", False, f">= {TARGET_ACCURACY:.2f}%", "no photos")
@@ -46,7 +45,7 @@ def main() -> int:
             ours, textbook, refused = accuracy_on(model, photos)
             print(f"{source:<7} {name:<10} {len(photos):>6} {ours:>8.2f}% {textbook:>8.2f}% {refused:>7.1f}%",
                   flush=True)
-            if condition is not None:
+            if condition is not photo_conditions.none:
                 targets.at_least(f"{source} photos, {name}", ours, TARGET_ACCURACY, "%", ".2f")
     return targets.report()
 
