@@ -176,6 +176,16 @@ def test_stroke_width_measures_strokes():
     assert preprocess.stroke_width(np.zeros((5, 5), bool)) == 0.0
 
 
+def test_stroke_width_outline_is_scipys_binary_erosion():
+    """The outline is counted with slices; scipy's binary erosion (cross, border outside) is the reference."""
+    rng = np.random.default_rng(0)
+    masks = [ndimage.binary_dilation(rng.random((60, 45)) > 0.97, iterations=int(rng.integers(1, 4))) for _ in range(20)]
+    masks += [np.ones((5, 5), bool), np.ones((1, 7), bool), np.ones((7, 1), bool), np.ones((2, 2), bool)]
+    for mask in masks:
+        outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+        assert preprocess.stroke_width(mask) == pytest.approx(2.0 * mask.sum() / max(outline, 1), abs=1e-12)
+
+
 @pytest.mark.parametrize("width, expect", [(2, "bolder"), (16, "kept"), (60, "thinner")])
 def test_strokes_are_brought_to_mnist_widths(width, expect):
     crop = ring(size=170, outer=80, width=width, centre=(85, 85))
