@@ -337,6 +337,50 @@ def test_edge_bands_marks_only_blobs_lying_along_the_border():
     assert (preprocess.keep_strokes(one) == one).all()
 
 
+def test_a_desk_touching_the_digit_is_peeled_off(digits):
+    """A sheet on a dark desk seen along all four sides, the digit drawn up to the sheet's edge: desk and
+    digit are one blob, yet the digit is read, as without the desk."""
+    x, _ = digits
+    photo = paper_photo(x[3], size=(300, 300), at=(0, 40), scale=8).astype(np.float32)  # 224 px
+    alone = to_mnist(png(photo.astype(np.uint8)))
+    band = int(np.flatnonzero((photo < 150).any(axis=1))[0]) + 4  # the desk reaches 4 px into the digit
+    photo[:band], photo[-band:], photo[:, :band], photo[:, -band:] = 90, 90, 90, 90
+    labels, n = ndimage.label(photo < 150)
+    assert n == 1  # digit and desk touch
+    assert similarity(to_mnist(png(photo.astype(np.uint8))), alone) > 0.95
+
+
+def test_peel_border_bands_takes_desk_but_not_a_digit_in_a_tight_crop():
+    ink = np.zeros((100, 120), np.float32)
+    ink[30:70, 55:61] = 1.0   # a stroke
+    desk = ink.copy()
+    desk[:, :15] = 0.7        # a band of desk along the left, 15 deep: more than twice the stroke's width
+    desk[40:44, 15:55] = 1.0  # joined to the stroke
+    peeled = preprocess.peel_border_bands(desk)
+    assert not peeled[:, :17].any() and (peeled[:, 17:] == desk[:, 17:]).all()
+    seven = np.zeros((100, 60), np.float32)  # a 7 cut tight: its bar inks the top rows from end to end
+    seven[:8] = 1.0
+    seven[8:, 45:53] = 1.0
+    assert (preprocess.peel_border_bands(seven) == seven).all()
+    framed = np.zeros((100, 120), np.float32)
+    framed[:6], framed[-6:], framed[:, :6], framed[:, -6:] = 0.6, 0.6, 0.6, 0.6  # thin, but on four sides
+    framed[6:80, 60:66] = 1.0  # a one touching the top
+    peeled = preprocess.peel_border_bands(framed)
+    assert not peeled[:8].any() and not peeled[:, :8].any() and (peeled[8:80, 60:66] == 1.0).all()
+    only = np.zeros((100, 120), np.float32)
+    only[:, :15] = 1.0  # the band and nothing else: left as it is
+    assert (preprocess.peel_border_bands(only) == only).all()
+
+
+def test_border_band_depths_counts_lines_inked_end_to_end_from_each_side():
+    mask = np.zeros((100, 200), bool)
+    mask[:5] = True           # top: 5 rows
+    mask[5, :150] = True      # a sixth row only three quarters inked: not counted
+    mask[:, -3:] = True       # right: 3 columns
+    mask[-40:] = True         # bottom: 40 rows, deeper than 15 of 100: a digit, not a band
+    assert preprocess.border_band_depths(mask) == (5, 3, 0, 0)
+
+
 def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):
     """A pencil digit 50 px high in a 2400-px photo is a smudge of 3 pixels at the work size, too faint to
     stand out of the noise there: it is looked for again at three times the work size."""

@@ -13,8 +13,10 @@
    (``remove_lines``), noise floor cut, anti-aliased grey levels kept and
    stretched to full range.
 3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
-   leftover shading dropped; ``edge_bands``: the sheet's edge or the desk
-   along the border too, when there is a digit elsewhere).
+   leftover shading dropped; ``peel_border_bands``: a desk inking the border
+   lines end to end, even where the digit touches it; ``edge_bands``: the
+   sheet's edge or the desk along the border too, when there is a digit
+   elsewhere).
    ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
    its part of the photo (``load_grey(region=...)``), at full resolution; a
    faint one not found at all is looked for again at ``FIND_SIZE``.
@@ -264,6 +266,7 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
     """Keep the connected blobs that are strokes of the digit: their strong ink (above ``strong``) is at
     least ``fraction`` of the largest blob's, and they lie within ``near`` of the largest blob's size from
     its box. Dust is too small, leftover shading too faint, a pen mark beside the digit too far. (H, W)."""
+    ink = peel_border_bands(ink, strong)
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if n == 0:
         return ink
@@ -286,6 +289,50 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
             keep[i] = False
     return np.where(keep[labels], ink, 0.0).astype(np.float32)
+
+
+def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, fringe: int = 2) -> np.ndarray:
+    """(H, W) ink without the bands of desk along its border: the lines (rows or columns) inked end to end
+    (above ``low``) from a side inward (``border_band_depths``), and ``fringe`` lines more. A dark desk
+    around a sheet makes them, and a digit touching the desk joins it, so ``edge_bands`` cannot tell them
+    apart as blobs. A digit in a tight crop may ink a border line too (a 7's bar): a band is peeled only
+    where two meet at a corner, or where it is more than twice as thick as the strokes left, and only if
+    strong ink (above ``strong``) is left elsewhere."""
+    depths = border_band_depths(ink > low)
+    if not any(depths):
+        return ink
+    h, w = ink.shape
+    top, right, bottom, left = depths
+    cut = np.zeros(ink.shape, bool)
+    if top:
+        cut[:top + fringe] = True
+    if right:
+        cut[:, w - right - fringe:] = True
+    if bottom:
+        cut[h - bottom - fringe:] = True
+    if left:
+        cut[:, :left + fringe] = True
+    inked = ink > strong
+    rest = inked & ~cut
+    corner = any(depths[i] and depths[(i + 1) % 4] for i in range(4))
+    thick = min(d for d in depths if d) > 2 * stroke_width(rest)
+    if rest.sum() < max(8, 0.02 * inked.sum()) or not (corner or thick):
+        return ink
+    return np.where(cut, 0.0, ink).astype(ink.dtype)
+
+
+def border_band_depths(mask: np.ndarray, across: float = 0.9, deepest: float = 0.15) -> tuple[int, int, int, int]:
+    """(top, right, bottom, left): how many lines of (H, W) ``mask``, from each side inward, are set over at
+    least ``across`` of their length, counted while they last; 0 where the first is not, or where they
+    reach deeper than ``deepest`` of the image (a digit filling a tight crop, not a band along it)."""
+    h, w = mask.shape
+    rows, cols = mask.mean(axis=1), mask.mean(axis=0)
+    depths = []
+    for cover, size in ((rows, h), (cols[::-1], w), (rows[::-1], h), (cols, w)):
+        full = cover >= across
+        k = len(full) if full.all() else int(np.argmin(full))
+        depths.append(k if k <= deepest * size else 0)
+    return tuple(depths)
 
 
 def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.ndarray, frame: float = 0.15,
