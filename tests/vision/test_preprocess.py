@@ -179,7 +179,8 @@ def test_stroke_width_measures_strokes():
 def test_stroke_width_outline_is_scipys_binary_erosion():
     """The outline is counted with slices; scipy's binary erosion (cross, border outside) is the reference."""
     rng = np.random.default_rng(0)
-    masks = [ndimage.binary_dilation(rng.random((60, 45)) > 0.97, iterations=int(rng.integers(1, 4))) for _ in range(20)]
+    masks = [ndimage.binary_dilation(rng.random((60, 45)) > 0.97, iterations=int(rng.integers(1, 4)))
+             for _ in range(20)]
     masks += [np.ones((5, 5), bool), np.ones((1, 7), bool), np.ones((7, 1), bool), np.ones((2, 2), bool)]
     for mask in masks:
         outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
@@ -379,6 +380,36 @@ def test_border_band_depths_counts_lines_inked_end_to_end_from_each_side():
     mask[:, -3:] = True       # right: 3 columns
     mask[-40:] = True         # bottom: 40 rows, deeper than 15 of 100: a digit, not a band
     assert preprocess.border_band_depths(mask) == (5, 3, 0, 0)
+
+
+def test_a_bold_digit_filling_a_tight_crop_is_still_dark_ink(digits):
+    """A marker digit cut with no margin covers more than half the picture, so the median is ink; the
+    border, mostly paper, says which way round it is, and the paper's level is fitted to the darker tiles
+    (in the inverted image) alone. Read as it is with a margin. (Ink over about 60% of the crop is not yet:
+    the noise floor is then measured on ink.)"""
+    x, _ = digits
+    for i in (5, 9):  # a one and a nine, made marker-bold
+        bold = ndimage.grey_dilation(x[i], footprint=np.ones((3, 3), bool))
+        photo = paper_photo(bold, size=(300, 300), at=(10, 10), scale=10)
+        rows, cols = np.flatnonzero((photo < 128).any(axis=1)), np.flatnonzero((photo < 128).any(axis=0))
+        tight = photo[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        assert np.median(tight) < 128  # ink is most of the picture
+        assert preprocess.paper_is_light(tight.astype(np.float32) / 255)
+        assert similarity(to_mnist(png(tight)), to_mnist(png(photo))) > 0.9
+
+
+def test_paper_is_light_in_dim_light_and_dark_on_a_board():
+    rng = np.random.default_rng(0)
+    dim = np.full((100, 100), 0.42, np.float32) + rng.normal(0, 0.01, (100, 100)).astype(np.float32)
+    dim[30:70, 45:52] = 0.05  # a dark stroke on paper in the shade: the median is under a half
+    assert preprocess.paper_is_light(dim)
+    board = np.full((100, 100), 0.12, np.float32) + rng.normal(0, 0.01, (100, 100)).astype(np.float32)
+    assert not preprocess.paper_is_light(board)  # a noisy dark board and nothing on it
+    board[30:70, 45:52] = 0.9  # chalk
+    assert not preprocess.paper_is_light(board)
+    light = np.full((100, 100), 0.8, np.float32)
+    light[30:70, 45:52] = 0.1
+    assert preprocess.paper_is_light(light)
 
 
 def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):

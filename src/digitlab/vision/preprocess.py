@@ -6,7 +6,8 @@
    (first frame, EXIF orientation applied, transparency laid on a contrasting
    background, 16-bit scaled), shrunk to at most ``WORK_SIZE`` pixels a side;
    ``upsample``: a small image enlarged to ``MIN_WORK`` before any morphology.
-2. ``ink_image``: ink made white on black whichever way round it was drawn,
+2. ``ink_image``: ink made white on black whichever way round it was drawn
+   (``paper_is_light``),
    the paper level fitted as a smooth surface over tile levels (uneven light)
    and removed with any shading left over (never a stroke: the window is wider
    than 2.5 strokes), ruled or squared paper's lines taken off
@@ -121,15 +122,15 @@ def upsample(grey: np.ndarray) -> np.ndarray:
 def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     """(H, W) grey -> (H, W) ink in [0, 1], white on black, background removed.
 
-    The paper is what most of the image is: if it is light, the ink is dark and
-    the image is inverted. The paper level is estimated per tile (a low
+    If the paper is light (``paper_is_light``), the ink is dark and the image is
+    inverted. The paper level is estimated per tile (a low
     percentile of the ink-bright image, since ink covers a minority of each
     tile), fitted with a smooth surface and subtracted; shading that is left
     (wider than any stroke) is removed too; what is left below a few noise
     deviations is set to zero; the rest is stretched so the strokes reach 1.
     """
     sample = (slice(None, None, 2), slice(None, None, 2)) if grey.size > 4096 else (slice(None),) * 2
-    ink = 1.0 - grey if quantile(grey[::3, ::3], 0.5) > 0.5 else grey.copy()  # statistics from a sample of pixels
+    ink = 1.0 - grey if paper_is_light(grey) else grey.copy()
     paper = _paper_level(ink, tiles)
     ink -= paper
     if np.ndim(paper):  # uneven light: take off what the smooth surface missed
@@ -146,6 +147,20 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     if peak - floor < 0.05:  # no stroke stands out of the noise
         return np.zeros_like(ink)
     return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
+
+
+def paper_is_light(grey: np.ndarray) -> bool:
+    """Whether the paper of (H, W) grey is lighter than the ink. What most of the image is (the median of a
+    sample of pixels) is the paper if it is light; a dark median may be the ink of a bold digit filling a
+    tight crop, or paper in dim light, so then the border decides: mostly paper even in a tight crop, it is
+    light if it lies above halfway between the darkest and lightest levels (1st and 99th percentiles, at
+    least 0.2 apart; closer, the image is a dark board with at most a speck of light ink)."""
+    sample = grey[::3, ::3]
+    if quantile(sample, 0.5) > 0.5:
+        return True
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    dark, light = quantile(sample, 0.01), quantile(sample, 0.99)
+    return light - dark > 0.2 and quantile(border, 0.5) > 0.5 * (dark + light)
 
 
 def quantile(a: np.ndarray, q: float) -> float:
@@ -183,7 +198,7 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
         return float(level.min())                           # even light, as a drawing on a screen
     cy, cx = np.meshgrid((np.arange(ny) + 0.5) * th / h, (np.arange(nx) + 0.5) * tw / w, indexing="ij")
     basis = _quadratic(cy.ravel(), cx.ravel())
-    use = level <= quantile(level, 0.6)  # start from the darker tiles: paper, in the ink-bright image
+    use = level <= quantile(level, 0.3)  # start from the darker tiles: paper, even under a bold digit in a tight crop
     for _ in range(3):
         coef, *_ = np.linalg.lstsq(basis[use], level[use], rcond=None)
         residual = level - basis @ coef
