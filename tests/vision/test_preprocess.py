@@ -412,6 +412,21 @@ def test_paper_is_light_in_dim_light_and_dark_on_a_board():
     assert preprocess.paper_is_light(light)
 
 
+def test_paper_is_light_under_a_dark_vignette():
+    """Grey paper lit in the middle only: the median and the whole border are dark, yet the strokes lie
+    below their surroundings, so the paper is the light side; chalk under the same light is not."""
+    yy, xx = np.mgrid[:120, :120] / 120 - 0.5
+    light = (0.6 * (1 - 2.2 * (yy ** 2 + xx ** 2))).astype(np.float32)  # 0.6 in the middle, 0.07 in the corners
+    paper = light.copy()
+    paper[35:85, 55:63] *= 0.2  # a dark stroke
+    assert np.median(paper) < 0.5 and np.median(np.concatenate([paper[0], paper[-1]])) < 0.3
+    assert preprocess.ink_skew(paper) < -0.5 and preprocess.paper_is_light(paper)
+    chalk = 0.5 * light
+    chalk[35:85, 55:63] = 0.9
+    assert preprocess.ink_skew(chalk) > 0.5 and not preprocess.paper_is_light(chalk)
+    assert preprocess.ink_skew(np.full((50, 50), 0.3, np.float32)) == 0.0
+
+
 def test_a_faint_tiny_digit_is_looked_for_again_at_a_higher_resolution(digits):
     """A pencil digit 50 px high in a 2400-px photo is a smudge of 3 pixels at the work size, too faint to
     stand out of the noise there: it is looked for again at three times the work size."""

@@ -154,13 +154,27 @@ def paper_is_light(grey: np.ndarray) -> bool:
     sample of pixels) is the paper if it is light; a dark median may be the ink of a bold digit filling a
     tight crop, or paper in dim light, so then the border decides: mostly paper even in a tight crop, it is
     light if it lies above halfway between the darkest and lightest levels (1st and 99th percentiles, at
-    least 0.2 apart; closer, the image is a dark board with at most a speck of light ink)."""
+    least 0.2 apart; closer, the image is a dark board with at most a speck of light ink). A border darkened
+    by a vignette says dark, so last the strokes do (``ink_skew``): dark ink lies below its surroundings."""
     sample = grey[::3, ::3]
     if quantile(sample, 0.5) > 0.5:
         return True
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     dark, light = quantile(sample, 0.01), quantile(sample, 0.99)
-    return light - dark > 0.2 and quantile(border, 0.5) > 0.5 * (dark + light)
+    if light - dark > 0.2 and quantile(border, 0.5) > 0.5 * (dark + light):
+        return True
+    return ink_skew(grey) < -0.5  # a vignette darkens the border too: then dark ink stands below its surroundings
+
+
+def ink_skew(grey: np.ndarray) -> float:
+    """Skewness of (H, W) grey less its local mean (a window of a quarter of the image): negative when a
+    minority of pixels lie well below their surroundings (dark strokes on paper, however the light falls
+    off), positive for light strokes on a dark board. 0 for a flat image."""
+    size = max(3, min(grey.shape) // 4)
+    detail = (grey - ndimage.uniform_filter(grey, size=size, mode="nearest"))[::2, ::2].ravel()
+    detail = detail - detail.mean()
+    spread = float(detail.std())
+    return float((detail ** 3).mean()) / spread ** 3 if spread > 1e-6 else 0.0
 
 
 def quantile(a: np.ndarray, q: float) -> float:
