@@ -363,6 +363,9 @@ def test_peel_border_bands_takes_desk_but_not_a_digit_in_a_tight_crop():
     seven[:8] = 1.0
     seven[8:, 45:53] = 1.0
     assert (preprocess.peel_border_bands(seven) == seven).all()
+    boxy = np.zeros((200, 110), np.float32)  # a 7 cut tight with a straight stem down the right side, crossed
+    boxy[:14], boxy[:, 96:], boxy[92:104, 30:] = 1.0, 1.0, 1.0
+    assert (preprocess.peel_border_bands(boxy) == boxy).all()  # two sides meet, but a desk frames three
     framed = np.zeros((100, 120), np.float32)
     framed[:6], framed[-6:], framed[:, :6], framed[:, -6:] = 0.6, 0.6, 0.6, 0.6  # thin, but on four sides
     framed[6:80, 60:66] = 1.0  # a one touching the top
@@ -410,6 +413,27 @@ def test_paper_is_light_in_dim_light_and_dark_on_a_board():
     light = np.full((100, 100), 0.8, np.float32)
     light[30:70, 45:52] = 0.1
     assert preprocess.paper_is_light(light)
+
+
+def test_the_paper_level_under_a_bold_digit_filling_the_crop_is_the_paper():
+    """Ink over three quarters of the tiles, light falling across the paper: the surface is fitted to the
+    paper (the darker tiles of the ink-bright image), not to the ink."""
+    yy, xx = np.mgrid[:160, :160] / 160
+    paper = (0.05 + 0.12 * xx + 0.05 * yy).astype(np.float32)
+    r = np.hypot(yy - 0.5, xx - 0.5)
+    ink = np.where((r > 0.12) & (r < 0.5), 0.9, paper).astype(np.float32)  # a very bold 0, cut tight
+    assert np.abs(preprocess._paper_level(ink, 10) - paper).max() < 0.02
+
+
+def test_a_light_frame_around_a_dark_board_does_not_make_it_paper():
+    """A board or a dark-mode screen seen inside a light bezel: its border is light, but nothing dark
+    reaches it (a digit cut tight would), and the chalk stands above its surroundings."""
+    board = np.full((300, 400), 0.12, np.float32)
+    board[80:220, 195:205] = 0.9  # a chalk one
+    for frame in (1, 12):
+        framed = board.copy()
+        framed[:frame], framed[-frame:], framed[:, :frame], framed[:, -frame:] = 0.9, 0.9, 0.9, 0.9
+        assert not preprocess.paper_is_light(framed)
 
 
 def test_paper_is_light_under_a_dark_vignette():

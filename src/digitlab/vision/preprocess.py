@@ -151,19 +151,21 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
 
 def paper_is_light(grey: np.ndarray) -> bool:
     """Whether the paper of (H, W) grey is lighter than the ink. What most of the image is (the median of a
-    sample of pixels) is the paper if it is light; a dark median may be the ink of a bold digit filling a
-    tight crop, or paper in dim light, so then the border decides: mostly paper even in a tight crop, it is
-    light if it lies above halfway between the darkest and lightest levels (1st and 99th percentiles, at
-    least 0.2 apart; closer, the image is a dark board with at most a speck of light ink). A border darkened
-    by a vignette says dark, so last the strokes do (``ink_skew``): dark ink lies below its surroundings."""
+    sample of pixels) is the paper if it is light. A dark median may be the ink of a bold digit filling a
+    tight crop: if dark pixels reach three sides or four (the digit touches them) and the border is still mostly
+    light (above halfway between the 1st and 99th percentiles, at least 0.2 apart), the paper is that light
+    part. Otherwise the strokes decide (``ink_skew``): dark ink lies below its surroundings, in dim light
+    or under a vignette that darkens the border, and chalk above them, even inside a light frame."""
     sample = grey[::3, ::3]
     if quantile(sample, 0.5) > 0.5:
         return True
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     dark, light = quantile(sample, 0.01), quantile(sample, 0.99)
-    if light - dark > 0.2 and quantile(border, 0.5) > 0.5 * (dark + light):
-        return True
-    return ink_skew(grey) < -0.5  # a vignette darkens the border too: then dark ink stands below its surroundings
+    if light - dark > 0.2:
+        middle = 0.5 * (dark + light)
+        sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])
+        if sum((side < middle).any() for side in sides) >= 3 and quantile(np.concatenate(sides), 0.5) > middle:
+            return True
+    return ink_skew(grey) < -0.5
 
 
 def ink_skew(grey: np.ndarray) -> float:
@@ -212,7 +214,8 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
         return float(level.min())                           # even light, as a drawing on a screen
     cy, cx = np.meshgrid((np.arange(ny) + 0.5) * th / h, (np.arange(nx) + 0.5) * tw / w, indexing="ij")
     basis = _quadratic(cy.ravel(), cx.ravel())
-    use = level <= quantile(level, 0.3)  # start from the darker tiles: paper, even under a bold digit in a tight crop
+    # start from the darker tiles: paper, even under a bold digit in a tight crop (and enough for the fit)
+    use = level <= quantile(level, max(0.3, (basis.shape[1] + 2) / level.size))
     for _ in range(3):
         coef, *_ = np.linalg.lstsq(basis[use], level[use], rcond=None)
         residual = level - basis @ coef
@@ -324,9 +327,9 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     """(H, W) ink without the bands of desk along its border: the lines (rows or columns) inked end to end
     (above ``low``) from a side inward (``border_band_depths``), and ``fringe`` lines more. A dark desk
     around a sheet makes them, and a digit touching the desk joins it, so ``edge_bands`` cannot tell them
-    apart as blobs. A digit in a tight crop may ink a border line too (a 7's bar): a band is peeled only
-    where two meet at a corner, or where it is more than twice as thick as the strokes left, and only if
-    strong ink (above ``strong``) is left elsewhere."""
+    apart as blobs. A digit cut tight may ink border lines too (a 7's bar, a straight stem along a side), so
+    the bands found are peeled all together or not at all: only if they frame three sides or four, or if
+    the thinnest is more than twice as thick as the strokes left, and strong ink (above ``strong``) is left."""
     depths = border_band_depths(ink > low)
     if not any(depths):
         return ink
@@ -336,16 +339,16 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     if top:
         cut[:top + fringe] = True
     if right:
-        cut[:, w - right - fringe:] = True
+        cut[:, max(0, w - right - fringe):] = True
     if bottom:
-        cut[h - bottom - fringe:] = True
+        cut[max(0, h - bottom - fringe):] = True
     if left:
         cut[:, :left + fringe] = True
     inked = ink > strong
     rest = inked & ~cut
-    corner = any(depths[i] and depths[(i + 1) % 4] for i in range(4))
+    framed = sum(d > 0 for d in depths) >= 3
     thick = min(d for d in depths if d) > 2 * stroke_width(rest)
-    if rest.sum() < max(8, 0.02 * inked.sum()) or not (corner or thick):
+    if rest.sum() < max(8, 0.02 * inked.sum()) or not (framed or thick):
         return ink
     return np.where(cut, 0.0, ink).astype(ink.dtype)
 
