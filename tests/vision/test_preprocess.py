@@ -485,3 +485,22 @@ def test_a_stream_that_cannot_go_back_is_not_read_again():
             raise io.UnsupportedOperation("seek")
 
     assert preprocess._again(Pipe(b"x"), "pipe", 10_000, work=480) is None
+
+
+def test_array_images_with_stray_values_or_other_scales_read_the_same():
+    """Arrays go in as [0, 1], 0-255 or 0-65535 levels; NaN, infinities and one absurd value change
+    nothing; an array that does not hold real numbers is refused with an ImageError."""
+    a = np.zeros((160, 160), np.float32)
+    a[40:120, 76:84] = 1.0
+    expected = to_mnist(a)
+    variants = [(a * 255).astype(np.uint8), (a * 65535).astype(np.uint16), np.stack([a] * 3, axis=2)]
+    for value in (np.nan, np.inf, -np.inf, 1e30):
+        stray = a.copy()
+        stray[0, 0] = value
+        variants.append(stray)
+    for v in variants:
+        out = to_mnist(v)
+        assert np.isfinite(out).all() and np.abs(out - expected).max() < 1e-6
+    for bad in (np.array([["a", "b"]]), np.ones((5, 5), complex)):
+        with pytest.raises(preprocess.ImageError, match="real numbers"):
+            to_mnist(bad)

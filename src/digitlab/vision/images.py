@@ -137,13 +137,23 @@ def _pil_grey(img: Image.Image) -> np.ndarray:
 
 
 def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
+    """(H, W) or (H, W, 3 or 4) numbers -> (H, W) float32 in [0, 1]: levels in [0, 1], 0-255 or 0-65535 (by
+    the largest, or if that is beyond 16 bits, by nearly all the pixels, so one stray value does not
+    rescale the rest); NaN and infinities are 0."""
     a = np.asarray(a)
+    if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating) or a.dtype == bool):
+        raise ImageError(f"{name}: an array image must hold real numbers, got dtype {a.dtype}")
     if a.ndim == 3 and a.shape[2] in (3, 4):
         a = a[..., :3].mean(axis=2)
     if a.ndim != 2 or a.size == 0:
         raise ImageError(f"{name}: an array image must be (H, W) or (H, W, 3), got shape {a.shape}")
-    a = a.astype(np.float32)
-    return a / 255 if a.max() > 1 else a
+    a = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    level = float(a.max())
+    if level > 65535:
+        sample = a[::max(1, a.shape[0] // 256), ::max(1, a.shape[1] // 256)].ravel()
+        level = float(np.partition(sample, int(0.999 * (sample.size - 1)))[int(0.999 * (sample.size - 1))])
+    top = 65535.0 if level > 255 else 255.0 if level > 1 else 1.0
+    return np.clip(a / top, 0.0, 1.0)
 
 
 def _work_size(w: int, h: int, work: int = WORK_SIZE) -> tuple[int, int]:
