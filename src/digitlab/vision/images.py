@@ -118,9 +118,7 @@ def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
 def _pil_grey(img: Image.Image) -> np.ndarray:
     """Grey levels in [0, 1] from any mode; transparency laid on a background that contrasts with the ink."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        a = np.nan_to_num(np.asarray(img, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-        top = 1.0 if img.mode == "F" and a.max() <= 1 else 65535.0 if a.max() > 255 else 255.0  # F: often [0, 1]
-        return np.clip(a / top, 0, 1)
+        return _unit_levels(np.asarray(img, dtype=np.float32), unit_ok=img.mode == "F")  # F: often [0, 1]
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -137,9 +135,7 @@ def _pil_grey(img: Image.Image) -> np.ndarray:
 
 
 def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
-    """(H, W) or (H, W, 3 or 4) numbers -> (H, W) float32 in [0, 1]: levels in [0, 1], 0-255 or 0-65535 (by
-    the largest, or if that is beyond 16 bits, by nearly all the pixels, so one stray value does not
-    rescale the rest); NaN and infinities are 0."""
+    """(H, W) or (H, W, 3 or 4) real numbers -> (H, W) float32 in [0, 1] (``_unit_levels``)."""
     a = np.asarray(a)
     if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating) or a.dtype == bool):
         raise ImageError(f"{name}: an array image must hold real numbers, got dtype {a.dtype}")
@@ -147,12 +143,20 @@ def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
         a = a[..., :3].mean(axis=2)
     if a.ndim != 2 or a.size == 0:
         raise ImageError(f"{name}: an array image must be (H, W) or (H, W, 3), got shape {a.shape}")
-    a = np.nan_to_num(a.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    return _unit_levels(a)
+
+
+def _unit_levels(a: np.ndarray, unit_ok: bool = True) -> np.ndarray:
+    """(H, W) levels -> float32 in [0, 1]. NaN and infinities are 0. The scale is 1 (if ``unit_ok``), 255
+    or 65535, as the largest level says, or, if that is beyond 16 bits, as nearly all the pixels say, so
+    one stray value does not rescale the rest."""
+    a = np.nan_to_num(np.asarray(a, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     level = float(a.max())
     if level > 65535:
         sample = a[::max(1, a.shape[0] // 256), ::max(1, a.shape[1] // 256)].ravel()
-        level = float(np.partition(sample, int(0.999 * (sample.size - 1)))[int(0.999 * (sample.size - 1))])
-    top = 65535.0 if level > 255 else 255.0 if level > 1 else 1.0
+        k = int(0.999 * (sample.size - 1))
+        level = float(np.partition(sample, k)[k])
+    top = 65535.0 if level > 255 else 255.0 if level > 1 or not unit_ok else 1.0
     return np.clip(a / top, 0.0, 1.0)
 
 

@@ -346,9 +346,10 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
         cut[:, :left + fringe] = True
     inked = ink > strong
     rest = inked & ~cut
+    if rest.sum() < max(8, 0.02 * inked.sum()):
+        return ink
     framed = sum(d > 0 for d in depths) >= 3
-    thick = min(d for d in depths if d) > 2 * stroke_width(rest)
-    if rest.sum() < max(8, 0.02 * inked.sum()) or not (framed or thick):
+    if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest):  # may be a stroke of the digit
         return ink
     return np.where(cut, 0.0, ink).astype(ink.dtype)
 
