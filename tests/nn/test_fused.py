@@ -153,7 +153,7 @@ def test_importing_and_predicting_never_imports_numba():
 def test_parallel_kernels_run_on_sleeping_workqueue_threads():
     """Numba's OpenMP workers spin after each loop and took a core from the BLAS products in between."""
     code = ("import numpy as np, numba\nfrom digitlab.nn import optimizer_kernels as k\n"
-            "p = np.zeros(1 << 16, np.float32)\nk.run('sgd', (p, p), (0.5,))\nprint(numba.threading_layer())")
+            "p = np.zeros(k.PARALLEL_MIN, np.float32)\nk.run('sgd', (p, p), (0.5,))\nprint(numba.threading_layer())")
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert result.stdout.strip() == "workqueue", result.stderr
