@@ -338,6 +338,39 @@ def test_edge_bands_marks_only_blobs_lying_along_the_border():
     assert (preprocess.keep_strokes(one) == one).all()
 
 
+def test_edge_bands_marks_a_wedge_or_corner_of_desk_hugging_the_border_but_not_a_stroke_cut_by_it():
+    ink = np.zeros((100, 160), np.float32)
+    rows = np.arange(100)[:, None]
+    ink[:, :12] = (np.arange(12)[None, :] < rows * 12 / 100)  # a wedge of desk: 0 px wide at the top, 12 below
+    ink[70:, 20:] = 0                                        # (a tilted sheet's edge), shorter than 30% of the width
+    ink[80:, 140:][np.add.outer(np.arange(20), np.arange(20)) >= 22] = 1.0  # a corner cut off, short on both sides
+    ink[0:12, 80:84] = 1.0   # a stroke cut by the top border: it meets the border over its width only
+    ink[40:60, 70:76] = 1.0  # the digit
+    labels, _ = ndimage.label(ink > 0)
+    bands = preprocess.edge_bands(labels, ndimage.find_objects(labels), ink > 0.5)
+    assert [bool(bands[labels[r, c] - 1]) for r, c in [(90, 5), (95, 155), (5, 81), (50, 72)]] == [True, True, False, False]
+    assert preprocess.border_contact(labels, labels.max())[labels[5, 81] - 1] == 4
+
+
+def test_a_faint_digit_beside_a_dark_desk_is_kept_and_the_desk_dropped():
+    """The ink is stretched to the darkest thing in the photo: a desk wedge far darker than a pencil digit
+    leaves the digit below ``strong``, yet the digit, not the desk, is kept."""
+    ink = np.zeros((110, 160), np.float32)
+    ink[30:100, :3] = 1.0                                                 # a sliver of desk along the left
+    ink[100:, :100] = 1.0                                                 # and a strip along the bottom
+    ink[20:50, 70:73] = 0.45                                              # a faint one, below strong (0.5)
+    kept = preprocess.keep_strokes(ink)
+    assert (kept[20:50, 70:73] == 0.45).all() and not kept[:, :3].any() and not kept[100:].any()
+
+
+def test_a_faint_digit_inside_a_dark_frame_is_not_taken_for_nothing():
+    ink = np.zeros((100, 120), np.float32)
+    ink[:6], ink[-6:], ink[:, :6], ink[:, -6:] = 1.0, 1.0, 1.0, 1.0  # a dark frame: the ink's peak
+    ink[30:70, 58:61] = 0.3                                          # a faint thin one
+    peeled = preprocess.peel_border_bands(ink)
+    assert not peeled[:8].any() and (peeled[30:70, 58:61] == 0.3).all()
+
+
 def test_a_desk_touching_the_digit_is_peeled_off(digits):
     """A sheet on a dark desk seen along all four sides, the digit drawn up to the sheet's edge: desk and
     digit are one blob, yet the digit is read, as without the desk."""

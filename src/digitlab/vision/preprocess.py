@@ -306,10 +306,15 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
     mass[0] = 0.0  # label 0 is the background
     boxes = ndimage.find_objects(labels)
     bands = edge_bands(labels, boxes, ink > strong)  # the sheet's edge, the desk beyond it, or a digit at the border:
-    if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust)
+    if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust). The desk may be far
+        # darker than the pencil, and the ink was stretched to the desk: the digit is counted at half of ``strong``
+        some = np.bincount(labels.ravel(), weights=(ink > strong / 2).ravel(), minlength=n + 1)
+        some[0] = 0.0
         elsewhere = min(0.03 * mass[1:][bands].max(), 8.0)
-        if (mass[1:][~bands] >= elsewhere).any():
+        if (some[1:][~bands] >= elsewhere).any():
             mass[1:][bands] = 0.0
+            if mass.max() == 0:
+                mass = np.where(np.r_[False, ~bands], some, 0.0)
     if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
         return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
@@ -329,7 +334,7 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     around a sheet makes them, and a digit touching the desk joins it, so ``edge_bands`` cannot tell them
     apart as blobs. A digit cut tight may ink border lines too (a 7's bar, a straight stem along a side), so
     the bands found are peeled all together or not at all: only if they frame three sides or four, or if
-    the thinnest is more than twice as thick as the strokes left, and strong ink (above ``strong``) is left."""
+    the thinnest is more than twice as thick as the strokes left (above ``strong``), and ink is left."""
     depths = border_band_depths(ink > low)
     if not any(depths):
         return ink
@@ -344,13 +349,13 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
         cut[max(0, h - bottom - fringe):] = True
     if left:
         cut[:, :left + fringe] = True
-    inked = ink > strong
+    inked = ink > low  # not ``strong``: a faint digit inside a dark frame is below it, the ink stretched to the frame
     rest = inked & ~cut
     if rest.sum() < max(8, 0.02 * inked.sum()):
         return ink
     framed = sum(d > 0 for d in depths) >= 3
-    if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest):  # may be a stroke of the digit
-        return ink
+    if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest & (ink > strong)):  # may be a stroke
+        return ink                                                                             # of the digit
     return np.where(cut, 0.0, ink).astype(ink.dtype)
 
 
@@ -369,17 +374,29 @@ def border_band_depths(mask: np.ndarray, across: float = 0.9, deepest: float = 0
 
 
 def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.ndarray, frame: float = 0.15,
-               along: float = 0.3) -> np.ndarray:
+               along: float = 0.3, hug: float = 4.0, contact_min: int = 8) -> np.ndarray:
     """(n,) True for the blobs of ``labels`` (H, W), boxes ``boxes``, whose strong ink (``strong``, (H, W)
-    bool) lies wholly in the image's outer ``frame`` (15% of each side) and that run along at least
-    ``along`` of a side: the edge of a sheet photographed on a desk, or a strip of the desk. A digit near
-    the border reaches further in."""
+    bool) lies wholly in the image's outer ``frame`` (15% of each side) and that either run along at least
+    ``along`` of a side, or hug the border: they touch it over at least ``contact_min`` pixels and ``hug``
+    times their thickness there (their area over that contact). That is the edge of a sheet photographed on
+    a desk, a strip or wedge of the desk, or a corner of it. A digit near the border reaches further in, and
+    one cut by the border meets it across a stroke, about as long as the stroke is wide."""
     h, w = labels.shape
+    n = len(boxes)
     fh, fw = max(1, int(frame * h)), max(1, int(frame * w))
     middle = (slice(fh, h - fh), slice(fw, w - fw))
-    inner = np.bincount(labels[middle][strong[middle]], minlength=len(boxes) + 1)[1:]
+    inner = np.bincount(labels[middle][strong[middle]], minlength=n + 1)[1:]
     long = np.array([by.stop - by.start >= along * h or bx.stop - bx.start >= along * w for by, bx in boxes])
-    return (inner == 0) & long
+    contact = border_contact(labels, n)
+    area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    hugs = (contact >= contact_min) & (contact * contact >= hug * area)  # contact >= hug * (area / contact)
+    return (inner == 0) & (long | hugs)
+
+
+def border_contact(labels: np.ndarray, n: int) -> np.ndarray:
+    """(n,) how many pixels of each blob 1..n of ``labels`` (H, W) lie on the image's outermost rows and columns."""
+    edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    return np.bincount(edge, minlength=n + 1)[1:]
 
 
 # ---- 4. size and place --------------------------------------------------------------------------
