@@ -136,10 +136,7 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     if np.ndim(paper):  # uneven light: take off what the smooth surface missed
         ink -= _shading(ink)
     ink = remove_lines(ink)
-    few = ink[sample]
-    residual = few[few < quantile(few, 0.6)]
-    noise = 1.4826 * quantile(np.abs(residual - quantile(residual, 0.5)), 0.5) if residual.size else 0.0
-    floor = max(4 * noise, 0.03)
+    floor = max(4 * noise_level(ink[sample]), 0.03)
     strokes = ink[ink > floor]
     peak = quantile(strokes, 0.95) if strokes.size >= 4 else 0.0
     if peak - floor < 0.05 and strokes.size >= TINY:  # most of what is above the floor is faint: a digit of a
@@ -147,6 +144,21 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     if peak - floor < 0.05:  # no stroke stands out of the noise
         return np.zeros_like(ink)
     return np.clip((ink - floor) / (peak - floor), 0.0, 1.0)
+
+
+def noise_level(ink: np.ndarray, below_gain: float = 1.5) -> float:
+    """The deviation of the noise on the paper of ``ink`` (any shape; the paper level taken off), the
+    smaller of two estimates. The spread of the darker 60% of the pixels: the paper's, if the ink covers
+    less than 40% of the image. And one from the pixels below the paper level, which ``_paper_level`` sets
+    at the 25th percentile: normal noise puts their median 0.476 deviations below it, however much of the
+    image is ink (a bold digit filling a tight crop); it rests on a quarter of the paper's pixels, so it
+    counts at ``below_gain`` times."""
+    residual = ink[ink < quantile(ink, 0.6)]
+    noise = 1.4826 * quantile(np.abs(residual - quantile(residual, 0.5)), 0.5) if residual.size else 0.0
+    below = ink[ink < 0]
+    if below.size >= 16:
+        noise = min(noise, below_gain * quantile(-below, 0.5) / 0.476)
+    return noise
 
 
 def paper_is_light(grey: np.ndarray) -> bool:
