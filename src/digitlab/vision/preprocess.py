@@ -309,7 +309,12 @@ def _quadratic(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, near: float = 0.4) -> np.ndarray:
     """Keep the connected blobs that are strokes of the digit: their strong ink (above ``strong``) is at
     least ``fraction`` of the largest blob's, and they lie within ``near`` of the largest blob's size from
-    its box. Dust is too small, leftover shading too faint, a pen mark beside the digit too far. (H, W)."""
+    its box. Dust is too small, leftover shading too faint, a pen mark beside the digit too far. (H, W).
+
+    Desk along the border (``peel_border_bands``, ``edge_bands``) goes first. The ink was stretched to its
+    brightest part, which may be that desk, far darker than a pencil digit: so the other blobs are counted
+    at half of ``strong`` when deciding whether there is a digit elsewhere, and what is kept is stretched
+    again (``restretch``) so that its strokes reach 1."""
     ink = peel_border_bands(ink, strong)
     labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
     if n == 0:
@@ -317,16 +322,19 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
     mass = np.bincount(labels.ravel(), weights=(ink > strong).ravel(), minlength=n + 1)
     mass[0] = 0.0  # label 0 is the background
     boxes = ndimage.find_objects(labels)
-    bands = edge_bands(labels, boxes, ink > strong)  # the sheet's edge, the desk beyond it, or a digit at the border:
-    if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust). The desk may be far
-        # darker than the pencil, and the ink was stretched to the desk: the digit is counted at half of ``strong``
+    seen = (ink > strong) | ((ink > strong / 2) & (mass[labels] == 0))  # a faint blob by its ink above strong / 2
+    bands = edge_bands(labels, boxes, seen)  # the sheet's edge, the desk beyond it, or a digit at the border:
+    if bands.any():  # not the digit if there is one elsewhere (more than a speck of dust)
         some = np.bincount(labels.ravel(), weights=(ink > strong / 2).ravel(), minlength=n + 1)
         some[0] = 0.0
-        elsewhere = min(0.03 * mass[1:][bands].max(), 8.0)
-        if (some[1:][~bands] >= elsewhere).any():
-            mass[1:][bands] = 0.0
+        best = some[1:][~bands].max(initial=0.0)
+        if best >= min(0.03 * mass[1:][bands].max(), 8.0):
+            # a blob that only hugs the border (no longer than 30% of a side) may be a stroke flush with it,
+            # a one at the edge: it goes only for a blob elsewhere with a quarter of its ink, not for a speck
+            drop = bands & (runs_along(boxes, ink.shape) | (mass[1:] <= 4 * best))
+            mass[1:][drop] = 0.0
             if mass.max() == 0:
-                mass = np.where(np.r_[False, ~bands], some, 0.0)
+                mass = np.where(np.r_[False, ~drop], some, 0.0)
     if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
         return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
@@ -337,7 +345,18 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         (by, bx) = boxes[i - 1]
         if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
             keep[i] = False
-    return np.where(keep[labels], ink, 0.0).astype(np.float32)
+    return restretch(np.where(keep[labels], ink, 0.0).astype(np.float32), strong)
+
+
+def restretch(ink: np.ndarray, strong: float = 0.5, low: float = 0.15) -> np.ndarray:
+    """(H, W) ink divided by the 95th percentile of its pixels above ``low`` when that is below ``strong``
+    (clipped to 1): strokes that were stretched to a desk since taken away reach 1 again. Unchanged if
+    fewer than ``TINY`` pixels are above ``low`` (specks are not made into strokes)."""
+    above = ink[ink > low]
+    if above.size < TINY:
+        return ink
+    peak = quantile(above, 0.95)
+    return np.clip(ink / peak, 0.0, 1.0).astype(ink.dtype) if peak < strong else ink
 
 
 def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, fringe: int = 2) -> np.ndarray:
@@ -346,7 +365,8 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     around a sheet makes them, and a digit touching the desk joins it, so ``edge_bands`` cannot tell them
     apart as blobs. A digit cut tight may ink border lines too (a 7's bar, a straight stem along a side), so
     the bands found are peeled all together or not at all: only if they frame three sides or four, or if
-    the thinnest is more than twice as thick as the strokes left (above ``strong``), and ink is left."""
+    the thinnest is more than twice as thick as the strokes left (above ``strong``), and ink is left;
+    that ink is stretched again (``restretch``): a faint digit in a dark frame was stretched to the frame."""
     depths = border_band_depths(ink > low)
     if not any(depths):
         return ink
@@ -368,7 +388,7 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     framed = sum(d > 0 for d in depths) >= 3
     if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest & (ink > strong)):  # may be a stroke
         return ink                                                                             # of the digit
-    return np.where(cut, 0.0, ink).astype(ink.dtype)
+    return restretch(np.where(cut, 0.0, ink).astype(ink.dtype), strong, low)  # a pencil digit framed by a dark desk
 
 
 def border_band_depths(mask: np.ndarray, across: float = 0.9, deepest: float = 0.15) -> tuple[int, int, int, int]:
@@ -388,27 +408,35 @@ def border_band_depths(mask: np.ndarray, across: float = 0.9, deepest: float = 0
 def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.ndarray, frame: float = 0.15,
                along: float = 0.3, hug: float = 4.0, contact_min: int = 8) -> np.ndarray:
     """(n,) True for the blobs of ``labels`` (H, W), boxes ``boxes``, whose strong ink (``strong``, (H, W)
-    bool) lies wholly in the image's outer ``frame`` (15% of each side) and that either run along at least
-    ``along`` of a side, or hug the border: they touch it over at least ``contact_min`` pixels and ``hug``
-    times their thickness there (their area over that contact). That is the edge of a sheet photographed on
-    a desk, a strip or wedge of the desk, or a corner of it. A digit near the border reaches further in, and
-    one cut by the border meets it across a stroke, about as long as the stroke is wide."""
+    bool), if any, lies wholly in the image's outer ``frame`` (15% of each side), and that either run along at least
+    ``along`` of a side (``runs_along``) or hug the border: they touch it over at least ``contact_min``
+    pixels and ``hug`` times their thickness there (their area over that contact). That is the edge of a
+    sheet photographed on a desk, a strip or wedge of the desk, or a corner of it. A digit near the border
+    reaches further in; one cut by the border meets it across a stroke, about as long as the stroke is
+    wide; a stroke flush with the border hugs it too (``keep_strokes`` weighs that)."""
     h, w = labels.shape
     n = len(boxes)
     fh, fw = max(1, int(frame * h)), max(1, int(frame * w))
     middle = (slice(fh, h - fh), slice(fw, w - fw))
     inner = np.bincount(labels[middle][strong[middle]], minlength=n + 1)[1:]
-    long = np.array([by.stop - by.start >= along * h or bx.stop - bx.start >= along * w for by, bx in boxes])
     contact = border_contact(labels, n)
     area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
     hugs = (contact >= contact_min) & (contact * contact >= hug * area)  # contact >= hug * (area / contact)
-    return (inner == 0) & (long | hugs)
+    return (inner == 0) & (runs_along(boxes, labels.shape, along) | hugs)
+
+
+def runs_along(boxes: list[tuple[slice, slice]], shape: tuple[int, int], along: float = 0.3) -> np.ndarray:
+    """(n,) True for the boxes at least ``along`` of an image of ``shape`` (H, W) high or wide."""
+    h, w = shape
+    return np.array([by.stop - by.start >= along * h or bx.stop - bx.start >= along * w for by, bx in boxes], bool)
 
 
 def border_contact(labels: np.ndarray, n: int) -> np.ndarray:
     """(n,) how many pixels of each blob 1..n of ``labels`` (H, W) lie on the image's outermost rows and columns."""
-    edge = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    return np.bincount(edge, minlength=n + 1)[1:]
+    edge = np.zeros(labels.shape, bool)
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    return np.bincount(labels[edge], minlength=n + 1)[1:]
 
 
 # ---- 4. size and place --------------------------------------------------------------------------
