@@ -195,16 +195,16 @@ def _array_grey(a: np.ndarray, name: str) -> np.ndarray:
 
 
 def _unit_levels(a: np.ndarray, unit_ok: bool = True) -> np.ndarray:
-    """(H, W) levels -> float32 in [0, 1]. NaN and infinities are 0. The scale is 1 (if ``unit_ok``), 255
-    or 65535, as the largest level says, or, if that is beyond 16 bits, as nearly all the pixels say, so
-    one stray value does not rescale the rest."""
+    """(H, W) levels -> float32 in [0, 1]. NaN and infinities are 0. The scale is 1 (if ``unit_ok``; up to
+    a largest level of 1.5, as noise overshoots a float image's 1), 255 or 65535, as the largest level says,
+    or, if that is beyond 16 bits, as nearly all the pixels say, so one stray value does not rescale the rest."""
     a = np.nan_to_num(np.asarray(a, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     level = float(a.max())
     if level > 65535:
         sample = a[::max(1, a.shape[0] // 256), ::max(1, a.shape[1] // 256)].ravel()
         k = int(0.999 * (sample.size - 1))
         level = float(np.partition(sample, k)[k])
-    top = 65535.0 if level > 255 else 255.0 if level > 1 or not unit_ok else 1.0
+    top = 65535.0 if level > 255 else 255.0 if level > 1.5 or not unit_ok else 1.0
     return np.clip(a / top, 0.0, 1.0)
 
 

@@ -109,3 +109,11 @@ def test_plot_refuses_a_fifo(tmp_path, capsys):
     os.mkfifo(fifo)
     assert finishes(lambda: main(["plot", str(fifo)])) == 1
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_file_name_with_a_newline_or_escape_still_gets_one_error_line(tmp_path, capsys):
+    bad = tmp_path / "two\nlines\x1b[31m.png"
+    bad.write_bytes(b"not an image")
+    assert main(["predict", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "two\\nlines\\x1b[31m.png" in err

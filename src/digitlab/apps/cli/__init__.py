@@ -55,10 +55,12 @@ def usage_error(parser: argparse.ArgumentParser, message: str) -> int:
 
 
 def error_line(prog: str, message: str) -> str:
-    """``digitlab: error: ...``, in the user's language."""
+    """``digitlab: error: ...``, in the user's language, on one line: a newline or other control character
+    (in a file's name, say) is written as its escape, ``\\n``."""
     language = i18n.from_environment()
-    return i18n.translate("{prog}: error: {message}", language).format(prog=prog,
-                                                                        message=i18n.translate(message, language))
+    line = i18n.translate("{prog}: error: {message}", language).format(prog=prog,
+                                                                       message=i18n.translate(message, language))
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
             top = ", ".join(f"{k} ({100 * r['probabilities'][k]:.1f}%)" for k in ranked)
             unsure = "  (unsure)" if r["unsure"] else ""
             print(f"{r['file']}: {r['label']}{unsure}    top {args.top}: {top}")
+    from . import error_line  # the package's, once it is loaded (it imports this module)
     for r in failed:
-        print(f"digitlab: error: {r['error']}", file=sys.stderr)
+        print(error_line("digitlab", r["error"]), file=sys.stderr)
     if args.save_preprocessed:
         print(f"wrote what the model saw to {os.path.join(args.save_preprocessed, '')}", file=sys.stderr)
     return 1 if failed else 0
