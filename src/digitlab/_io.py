@@ -22,6 +22,11 @@ except ImportError:  # pragma: no cover - not POSIX: no locks, so no stale-file 
     fcntl = None
 
 
+def a_or_an(what: str) -> str:
+    """``what`` with its indefinite article, by its first letter: "an image file", "an IDX file", "a file"."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+
+
 def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], what: str = "file") -> bytes:
     """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
 
@@ -35,19 +40,19 @@ def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], wh
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
-        raise error(f"{path}: is a directory, expected a {what}") from None
+        raise error(f"{path}: is a directory, expected {a_or_an(what)}") from None
     except OSError as e:
         if e.errno in (errno.ENXIO, errno.EOPNOTSUPP):  # a socket, or a FIFO variant that cannot be opened
-            raise error(f"{path}: not a regular file, expected a {what}") from None
+            raise error(f"{path}: not a regular file, expected {a_or_an(what)}") from None
         raise
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise error(f"{path}: is a directory, expected a {what}")
+            raise error(f"{path}: is a directory, expected {a_or_an(what)}")
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{path}: not a regular file (a FIFO, device or socket), expected a {what}")
+            raise error(f"{path}: not a regular file (a FIFO, device or socket), expected {a_or_an(what)}")
         if info.st_size > limit:
-            raise error(f"{path}: {info.st_size:,} bytes is more than the {limit:,} allowed for a {what}")
+            raise error(f"{path}: {info.st_size:,} bytes is more than the {limit:,} allowed for {a_or_an(what)}")
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as f:
@@ -57,7 +62,7 @@ def read_regular(path: str | os.PathLike, limit: int, error: type[Exception], wh
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise error(f"{path}: more than the {limit:,} bytes allowed for a {what}")
+        raise error(f"{path}: more than the {limit:,} bytes allowed for {a_or_an(what)}")
     return data
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..._io import a_or_an
 from ...errors import DigitlabError
 
 
@@ -55,11 +56,11 @@ def input_file(path: str | os.PathLike, what: str) -> Path:
     """``path`` if it is a readable file; otherwise an error naming the kind of file expected."""
     path = Path(path)
     if not path.exists():
-        raise DigitlabError(f"{path}: no such file; expected a {what}")
+        raise DigitlabError(f"{path}: no such file; expected {a_or_an(what)}")
     if path.is_dir():
-        raise DigitlabError(f"{path}: is a directory; expected a {what}")
+        raise DigitlabError(f"{path}: is a directory; expected {a_or_an(what)}")
     if not os.access(path, os.R_OK):
-        raise DigitlabError(f"{path}: not readable; expected a {what}")
+        raise DigitlabError(f"{path}: not readable; expected {a_or_an(what)}")
     return path
 
 
