@@ -149,6 +149,14 @@ def translate(text: str, language: str | None = None) -> str:
 
 # ---- the CLI ------------------------------------------------------------------------------------
 
+def error_line(prog: str, message: str) -> str:
+    """``digitlab: error: ...``, in the user's language, on one line: a newline or other control character
+    (in a file's name, say) is written as its escape, ``\\n``."""
+    language = from_environment()
+    line = translate("{prog}: error: {message}", language).format(prog=prog, message=translate(message, language))
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+
+
 def parsers(parser: argparse.ArgumentParser):
     """``parser`` and every sub-command parser under it."""
     yield parser

@@ -24,7 +24,7 @@ from ._numba import parallel, serial
 COMPILED_WITH = "cache=True nogil=True error_model=numpy"
 
 # Elements: below this one thread is faster than waking the others. Numba's workqueue threads sleep between
-# loops, and waking them costs 0.1-0.3 ms on this project's 2-core machine (tests measured on 2026-12-03:
+# loops, and waking them costs 0.1-0.3 ms on this project's 2-core machine (measured on a quiet 2026-12-03:
 # RMSprop on a 784x512 kernel took 0.13 ms on one thread and 0.28-0.56 ms on two; 2M elements 0.98 and
 # 0.68 ms). At 1 << 15 the MLP's kernel ran on two threads, and seed 002's epoch was 1.6 s instead of 0.86 s.
 PARALLEL_MIN = 1 << 20

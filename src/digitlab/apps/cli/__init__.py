@@ -8,7 +8,7 @@ errors on the user's files) become one line on stderr and exit code 1; Ctrl-C
 exits with 130.
 
 Help, usage and error lines are in the user's language (``$LANG`` and friends; ``i18n``): the
-parser's texts and each error message are translated here, by message id, in one place.
+parser's texts are translated here, and each error line by ``i18n.error_line``, by message id, in one place.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sys
 from ... import __version__
 from ...errors import DigitlabError
 from .. import i18n
+from ..i18n import error_line
 from . import data, evaluate, feedback, plot, predict, reproduce, serve, show, train
 from .checks import UsageError
 
@@ -52,15 +53,6 @@ def usage_error(parser: argparse.ArgumentParser, message: str) -> int:
     parser.print_usage(sys.stderr)
     print(error_line(parser.prog, message), file=sys.stderr)
     return 2
-
-
-def error_line(prog: str, message: str) -> str:
-    """``digitlab: error: ...``, in the user's language, on one line: a newline or other control character
-    (in a file's name, say) is written as its escape, ``\\n``."""
-    language = i18n.from_environment()
-    line = i18n.translate("{prog}: error: {message}", language).format(prog=prog,
-                                                                       message=i18n.translate(message, language))
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import os
 import sys
 
 from ...vision import predict
+from ..i18n import error_line
 from . import checks
 
 
@@ -41,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
             top = ", ".join(f"{k} ({100 * r['probabilities'][k]:.1f}%)" for k in ranked)
             unsure = "  (unsure)" if r["unsure"] else ""
             print(f"{r['file']}: {r['label']}{unsure}    top {args.top}: {top}")
-    from . import error_line  # the package's, once it is loaded (it imports this module)
     for r in failed:
         print(error_line("digitlab", r["error"]), file=sys.stderr)
     if args.save_preprocessed:
