@@ -599,3 +599,58 @@ def test_array_images_with_stray_values_or_other_scales_read_the_same():
     for bad in (np.array([["a", "b"]]), np.ones((5, 5), complex)):
         with pytest.raises(preprocess.ImageError, match="real numbers"):
             to_mnist(bad)
+
+
+def tight_crop(photo: np.ndarray, level: int = 128) -> np.ndarray:
+    """(H, W) photo cut to the pixels darker than ``level``, with no margin."""
+    rows, cols = np.flatnonzero((photo < level).any(axis=1)), np.flatnonzero((photo < level).any(axis=0))
+    return photo[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def test_otsu_threshold_splits_two_levels_whatever_their_shares():
+    rng = np.random.default_rng(0)
+    for share in (0.1, 0.5, 0.8):
+        high = rng.random(5000) < share
+        values = np.where(high, 0.8, 0.1) + rng.normal(0, 0.03, 5000)
+        assert np.mean((values > preprocess.otsu_threshold(values)) == high) > 0.99
+    assert preprocess.otsu_threshold(np.full(100, 0.3)) is None
+
+
+def test_paper_plane_follows_the_light_under_a_stroke_filling_a_narrow_crop():
+    """A bold one cut tight: 160 x 40 px, the stroke over 70% of it, light falling along it. Too few tiles
+    for a surface, and the most of each tile is ink; the paper either side of the stroke gives the plane."""
+    yy, xx = np.mgrid[:160, :40] / np.array([160, 40])[:, None, None]
+    paper = (0.05 + 0.15 * yy + 0.04 * xx).astype(np.float32)
+    ink = paper.copy()
+    ink[:, 6:34] = 0.85
+    level = preprocess._paper_level(ink, 10)
+    assert np.abs((level - paper)[:, :6]).max() < 0.03 and np.abs((level - paper)[:, 34:]).max() < 0.03
+    assert preprocess.paper_mode(np.full((50, 50), 0.2, np.float32)) == pytest.approx(0.2)
+
+
+def test_a_bold_one_in_a_narrow_tight_crop_is_read_not_refused(digits):
+    """A marker one cut with no margin is a narrow picture, mostly ink, the light falling off along it:
+    read as with a margin (such crops were refused as blank: the paper level was the ink's)."""
+    x, y = digits
+    upright = [i for i in np.flatnonzero(y == 1) if np.ptp(np.flatnonzero(x[i].any(axis=0))) <= 6][:5]
+    ys, xs = np.mgrid[:200, :200] / 200
+    for i in upright:
+        bold = ndimage.grey_dilation(x[i], footprint=np.ones((3, 3), bool))
+        photo = paper_photo(bold, size=(200, 200), at=(10, 10), scale=6, light=1 - 0.3 * ys - 0.1 * xs,
+                            rng=np.random.default_rng(int(i)))
+        tight = tight_crop(photo, level=90)
+        assert min(tight.shape) < 80  # narrow: fewer than 20 tiles of 16 px
+        assert similarity(to_mnist(png(tight)), to_mnist(png(photo))) > 0.9
+
+
+def test_a_tight_crop_at_a_strokes_soft_edge_is_still_dark_ink(digits):
+    """Cut where the stroke's blurred edge is still part grey, the border has no pixel below halfway
+    between ink and paper; a pixel three quarters of the way to the paper still shows the digit touches."""
+    x, _ = digits
+    for i in (0, 3, 8):
+        bold = ndimage.grey_dilation(x[i], footprint=np.ones((5, 5), bool))
+        photo = np.asarray(Image.fromarray(paper_photo(bold, size=(300, 300), at=(10, 10), scale=10))
+                           .filter(ImageFilter.GaussianBlur(4)))
+        tight = tight_crop(photo, level=170).astype(np.float32) / 255
+        assert np.median(tight) < 0.5 and min(tight[0].min(), tight[-1].min(), tight[:, 0].min(), tight[:, -1].min()) > 0.45
+        assert preprocess.paper_is_light(tight)

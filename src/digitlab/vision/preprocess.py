@@ -8,8 +8,9 @@
    ``upsample``: a small image enlarged to ``MIN_WORK`` before any morphology.
 2. ``ink_image``: ink made white on black whichever way round it was drawn
    (``paper_is_light``),
-   the paper level fitted as a smooth surface over tile levels (uneven light)
-   and removed with any shading left over (never a stroke: the window is wider
+   the paper level fitted as a smooth surface over tile levels (uneven light;
+   a plane through the paper beside the strokes, ``paper_plane``, in a narrow
+   or tight crop that a bold digit fills) and removed with any shading left over (never a stroke: the window is wider
    than 2.5 strokes), ruled or squared paper's lines taken off
    (``remove_lines``), noise floor cut, anti-aliased grey levels kept and
    stretched to full range.
@@ -164,18 +165,19 @@ def noise_level(ink: np.ndarray, below_gain: float = 1.5) -> float:
 def paper_is_light(grey: np.ndarray) -> bool:
     """Whether the paper of (H, W) grey is lighter than the ink. What most of the image is (the median of a
     sample of pixels) is the paper if it is light. A dark median may be the ink of a bold digit filling a
-    tight crop: if dark pixels reach three sides or four (the digit touches them) and the border is still mostly
-    light (above halfway between the 1st and 99th percentiles, at least 0.2 apart), the paper is that light
-    part. Otherwise the strokes decide (``ink_skew``): dark ink lies below its surroundings, in dim light
+    tight crop: if dark pixels reach three sides or four (the digit touches them; dark enough is below three
+    quarters of the way from the 1st to the 99th percentile, at least 0.2 apart, since a crop at a stroke's
+    blurred edge leaves it part grey there) and the border is still mostly light (above halfway), the paper
+    is that light part. Otherwise the strokes decide (``ink_skew``): dark ink lies below its surroundings, in dim light
     or under a vignette that darkens the border, and chalk above them, even inside a light frame."""
     sample = grey[::3, ::3]
     if quantile(sample, 0.5) > 0.5:
         return True
     dark, light = quantile(sample, 0.01), quantile(sample, 0.99)
     if light - dark > 0.2:
-        middle = 0.5 * (dark + light)
-        sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])
-        if sum((side < middle).any() for side in sides) >= 3 and quantile(np.concatenate(sides), 0.5) > middle:
+        middle, touch = dark + 0.5 * (light - dark), dark + 0.75 * (light - dark)  # a crop at a stroke's soft edge
+        sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])                       # leaves it part-grey there
+        if sum((side < touch).any() for side in sides) >= 3 and quantile(np.concatenate(sides), 0.5) > middle:
             return True
     return ink_skew(grey) < -0.5
 
@@ -207,10 +209,13 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
 
     Each tile's paper level is a low percentile of it; a quadratic surface
     fitted to those levels (tiles with ink in them rejected as outliers, twice)
-    follows a light gradient and a vignette out to the corners.
+    follows a light gradient and a vignette out to the corners. A narrow or
+    tight crop with fewer than ``FEW_TILES`` tiles gets ``paper_plane`` instead.
     """
     h, w = ink.shape
     tiles = max(1, min(tiles, min(h, w) // 16))  # tiles of at least 16 px: wider than most strokes
+    if tiles * tiles < FEW_TILES:  # a narrow or tight crop: ink may fill most tiles, and a surface would follow it
+        return paper_plane(ink)
     step = 2 if min(h, w) >= 32 * tiles else 1  # every 4th pixel is plenty for a percentile
     small = ink[::step, ::step]
     th, tw = max(1, small.shape[0] // tiles), max(1, small.shape[1] // tiles)
@@ -219,8 +224,6 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     th, tw = th * step, tw * step  # tile size in full-resolution pixels
     k = blocks.shape[2] // 4  # the 25th percentile of each tile
     level = np.partition(blocks, k, axis=2)[:, :, k].ravel().astype(np.float64)
-    if level.size < 12:  # too few tiles to fit a surface: one level for the whole image
-        return float(np.median(level))
     above = level - level.min()
     if np.mean((above > 0.004) & (above < 0.1)) < 0.05:  # tiles are paper or ink, with no shades between:
         return float(level.min())                           # even light, as a drawing on a screen
@@ -239,6 +242,66 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     c0, c1, c2, c3, c4, c5 = coef
     y, x = (np.arange(h) / h)[:, None], (np.arange(w) / w)[None, :]
     return (c0 + c1 * y + c3 * y * y + (c2 + c4 * y) * x + c5 * x * x).astype(np.float32)
+
+
+FEW_TILES = 20  # fewer tiles than this (4 x 4 or fewer) leave too few paper tiles to fit the 6 terms of a surface
+
+
+def paper_plane(ink: np.ndarray, least: float = 0.25) -> np.ndarray | float:
+    """The paper under (H, W) ink of a narrow or tightly cropped image, where a bold digit may fill most of
+    it: pixels below ``otsu_threshold`` are paper; each square tile (half the shorter side) with at least
+    ``least`` of them gives their most common level, and a plane through those levels follows the light
+    across the image: (H, W). One level (``paper_mode``) if fewer than four tiles have paper enough."""
+    h, w = ink.shape
+    t = otsu_threshold(ink.ravel())
+    if t is None:
+        return float(np.median(ink))
+    side = max(8, min(h, w) // 2)
+    ny, nx = max(1, h // side), max(1, w // side)
+    th, tw = h // ny, w // nx
+    points = []  # (y, x, level) of tiles with paper enough, y and x as fractions of the image
+    for i in range(ny):
+        for j in range(nx):
+            tile = ink[i * th:(i + 1) * th, j * tw:(j + 1) * tw].ravel()
+            paper = tile[tile < t]
+            if paper.size >= least * tile.size:
+                points.append(((i + 0.5) * th / h, (j + 0.5) * tw / w, histogram_mode(paper, bins=16)))
+    if len(points) < 4:
+        return paper_mode(ink)
+    y, x, level = np.array(points).T
+    coef, *_ = np.linalg.lstsq(_quadratic(y, x)[:, :3], level, rcond=None)  # 1, y, x
+    return (coef[0] + coef[1] * (np.arange(h) / h)[:, None] + coef[2] * (np.arange(w) / w)[None, :]).astype(np.float32)
+
+
+def histogram_mode(values: np.ndarray, bins: int = 32) -> float:
+    """The centre of the fullest of ``bins`` equal bins over the range of (n,) values."""
+    hist, edges = np.histogram(values, bins=bins)
+    k = int(np.argmax(hist))
+    return float(edges[k] + edges[k + 1]) / 2
+
+
+def paper_mode(ink: np.ndarray, bins: int = 32) -> float:
+    """One paper level for (H, W) ink whatever share of it the ink covers (a bold digit filling a tight
+    crop): the most common level among the pixels below ``otsu_threshold``, so neither the strokes nor
+    their blurred edges pull it up. The median for a flat image."""
+    values = ink.ravel()
+    t = otsu_threshold(values)
+    return float(np.median(values)) if t is None else histogram_mode(values[values < t], bins)
+
+
+def otsu_threshold(values: np.ndarray, bins: int = 128) -> float | None:
+    """The level splitting (n,) values into the two classes with the most variance between them (Otsu,
+    on a histogram of ``bins``); None if the values are all equal."""
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-6:
+        return None
+    hist, edges = np.histogram(values, bins=bins, range=(lo, hi))
+    centres = (edges[:-1] + edges[1:]) / 2
+    n0 = np.cumsum(hist)[:-1]  # pixels at or below each candidate split
+    s0 = np.cumsum(hist * centres)[:-1]
+    n1, s1 = hist.sum() - n0, float(np.sum(hist * centres)) - s0
+    between = n0 * n1 * (s0 / np.maximum(n0, 1) - s1 / np.maximum(n1, 1)) ** 2
+    return float(edges[int(np.argmax(between)) + 1])
 
 
 def _shading(ink: np.ndarray, f: int = 4) -> np.ndarray:
