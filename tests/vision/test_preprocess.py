@@ -444,8 +444,23 @@ def test_peel_border_bands_takes_desk_but_not_a_digit_in_a_tight_crop():
     peeled = preprocess.peel_border_bands(framed)
     assert not peeled[:8].any() and not peeled[:, :8].any() and (peeled[8:80, 60:66] == 1.0).all()
     only = np.zeros((100, 120), np.float32)
-    only[:, :15] = 1.0  # the band and nothing else: left as it is
+    only[:, :15] = 1.0  # the band and nothing else: left as it is (it may be a one flush with the border)
     assert (preprocess.peel_border_bands(only) == only).all()
+    only[:12] = 1.0  # bands on two sides or more and nothing else: desk around an empty sheet, no ink
+    assert not preprocess.peel_border_bands(only).any()
+
+
+def test_an_empty_sheet_on_a_desk_is_refused_not_read_as_a_0_or_a_5():
+    """A photo of a sheet with nothing on it, the desk showing along four, three or two sides: no ink
+    found (these were read as a 0 or a 5 at over 90%); a digit inside such a frame is still read
+    (``test_a_faint_digit_inside_a_dark_frame_is_not_taken_for_nothing``)."""
+    rng = np.random.default_rng(0)
+    for sides in (4, 3, 2):
+        photo = np.full((240, 320), 0.85) + rng.normal(0, 0.01, (240, 320))
+        for band in [np.s_[:12], np.s_[:, :12], np.s_[-12:], np.s_[:, -12:]][:sides]:
+            photo[band] = 0.2
+        with pytest.raises(BlankImageError):
+            to_mnist(photo.astype(np.float32))
 
 
 def test_border_band_depths_counts_lines_inked_end_to_end_from_each_side():

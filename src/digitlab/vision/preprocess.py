@@ -428,8 +428,10 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     around a sheet makes them, and a digit touching the desk joins it, so ``edge_bands`` cannot tell them
     apart as blobs. A digit cut tight may ink border lines too (a 7's bar, a straight stem along a side), so
     the bands found are peeled all together or not at all: only if they frame three sides or four, or if
-    the thinnest is more than twice as thick as the strokes left (above ``strong``), and ink is left;
-    that ink is stretched again (``restretch``): a faint digit in a dark frame was stretched to the frame."""
+    the thinnest is more than twice as thick as the strokes left (above ``strong``); what ink is left is
+    stretched again (``restretch``): a faint digit in a dark frame was stretched to the frame. If fewer than
+    ``TINY`` pixels are left, the bands were all there was: on two sides or more, an empty sheet on a desk,
+    so no ink at all; on one, it may be a stroke flush with the border, and stays."""
     depths = border_band_depths(ink > low)
     if not any(depths):
         return ink
@@ -444,10 +446,9 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
         cut[max(0, h - bottom - fringe):] = True
     if left:
         cut[:, :left + fringe] = True
-    inked = ink > low  # not ``strong``: a faint digit inside a dark frame is below it, the ink stretched to the frame
-    rest = inked & ~cut
-    if rest.sum() < max(8, 0.02 * inked.sum()):
-        return ink
+    rest = (ink > low) & ~cut  # not ``strong``: a faint digit inside a dark frame is below it, the ink stretched to the frame
+    if rest.sum() < TINY:  # nothing but the bands: desk on two sides or more around an empty sheet (not a 0,
+        return np.zeros_like(ink) if sum(d > 0 for d in depths) >= 2 else ink  # a 5 or a 7); on one, a stroke?
     framed = sum(d > 0 for d in depths) >= 3
     if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest & (ink > strong)):  # may be a stroke
         return ink                                                                             # of the digit
