@@ -7,13 +7,12 @@
    background, 16-bit scaled), shrunk to at most ``WORK_SIZE`` pixels a side;
    ``upsample``: a small image enlarged to ``MIN_WORK`` before any morphology.
 2. ``ink_image``: ink made white on black whichever way round it was drawn
-   (``paper_is_light``),
-   the paper level fitted as a smooth surface over tile levels (uneven light;
-   a plane through the paper beside the strokes, ``paper_plane``, in a narrow
-   or tight crop that a bold digit fills) and removed with any shading left over (never a stroke: the window is wider
-   than 2.5 strokes), ruled or squared paper's lines taken off
-   (``remove_lines``), noise floor cut, anti-aliased grey levels kept and
-   stretched to full range.
+   (``paper_is_light``), the paper level fitted as a smooth surface over tile
+   levels (uneven light; in a narrow picture, such as a tight-cropped one, a
+   plane through the paper beside the strokes, ``paper_plane``) and removed
+   with any shading left over (never a stroke: the window is wider than 2.5
+   strokes), ruled or squared paper's lines taken off (``remove_lines``),
+   noise floor cut, anti-aliased grey levels kept and stretched to full range.
 3. ``keep_strokes``: only blobs with enough strong ink kept (dust and faint
    leftover shading dropped; ``peel_border_bands``: a desk inking the border
    lines end to end, even where the digit touches it; ``edge_bands``: the
@@ -124,9 +123,10 @@ def ink_image(grey: np.ndarray, tiles: int = 10) -> np.ndarray:
     """(H, W) grey -> (H, W) ink in [0, 1], white on black, background removed.
 
     If the paper is light (``paper_is_light``), the ink is dark and the image is
-    inverted. The paper level is estimated per tile (a low
+    inverted. The paper level (``_paper_level``) is estimated per tile (a low
     percentile of the ink-bright image, since ink covers a minority of each
-    tile), fitted with a smooth surface and subtracted; shading that is left
+    tile; in a narrow picture, of the paper told from ink by Otsu's threshold),
+    fitted with a smooth surface or a plane and subtracted; shading that is left
     (wider than any stroke) is removed too; what is left below a few noise
     deviations is set to zero; the rest is stretched so the strokes reach 1.
     """
@@ -162,22 +162,33 @@ def noise_level(ink: np.ndarray, below_gain: float = 1.5) -> float:
     return noise
 
 
+INSET = 3  # pixels: how far in ``paper_is_light`` looks for the ink a part-grey border pixel leads to
+
+
 def paper_is_light(grey: np.ndarray) -> bool:
     """Whether the paper of (H, W) grey is lighter than the ink. What most of the image is (the median of a
     sample of pixels) is the paper if it is light. A dark median may be the ink of a bold digit filling a
-    tight crop: if dark pixels reach three sides or four (the digit touches them; dark enough is below three
-    quarters of the way from the 1st to the 99th percentile, at least 0.2 apart, since a crop at a stroke's
-    blurred edge leaves it part grey there) and the border is still mostly light (above halfway), the paper
-    is that light part. Otherwise the strokes decide (``ink_skew``): dark ink lies below its surroundings, in dim light
-    or under a vignette that darkens the border, and chalk above them, even inside a light frame."""
+    tight crop: if the border is still mostly light (above halfway between the 1st and 99th percentiles, at
+    least 0.2 apart) and dark pixels (below halfway) reach three sides or four, the digit touches them and the
+    paper is that light part. A crop at a stroke's blurred edge leaves it part grey there: a border pixel below
+    three quarters of the way that is darker ``INSET`` pixels further in counts too, if those inner lines are
+    mostly light as well (not a board inside a thin, unevenly lit bezel). Otherwise the strokes decide
+    (``ink_skew``): dark ink lies below its surroundings, in dim light or under a vignette that darkens the
+    border, and chalk above them, even inside a light frame."""
     sample = grey[::3, ::3]
     if quantile(sample, 0.5) > 0.5:
         return True
     dark, light = quantile(sample, 0.01), quantile(sample, 0.99)
     if light - dark > 0.2:
-        middle, touch = dark + 0.5 * (light - dark), dark + 0.75 * (light - dark)  # a crop at a stroke's soft edge
-        sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])                       # leaves it part-grey there
-        if sum((side < touch).any() for side in sides) >= 3 and quantile(np.concatenate(sides), 0.5) > middle:
+        middle, part = dark + 0.5 * (light - dark), dark + 0.75 * (light - dark)
+        d = min(INSET, (min(grey.shape) - 1) // 2)
+        sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])
+        inner = (grey[d], grey[-1 - d], grey[:, d], grey[:, -1 - d])  # the lines ``INSET`` pixels inside them
+        dark_there = sum((side < middle).any() for side in sides)
+        # or part dark and darker further in: a stroke's blurred edge, not a bezel lit unevenly or a board in it
+        led_in = sum(((side < middle) | ((side < part) & (line < side - 0.05))).any() for side, line in zip(sides, inner))
+        border_light = quantile(np.concatenate(sides), 0.5) > middle
+        if border_light and (dark_there >= 3 or (led_in >= 3 and quantile(np.concatenate(inner), 0.5) > middle)):
             return True
     return ink_skew(grey) < -0.5
 
@@ -209,13 +220,12 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
 
     Each tile's paper level is a low percentile of it; a quadratic surface
     fitted to those levels (tiles with ink in them rejected as outliers, twice)
-    follows a light gradient and a vignette out to the corners. A narrow or
-    tight crop with fewer than ``FEW_TILES`` tiles gets ``paper_plane`` instead.
+    follows a light gradient and a vignette out to the corners. A narrow
+    picture (the shorter side under 80 px, so fewer than ``FEW_TILES`` tiles)
+    gets ``paper_plane`` instead.
     """
     h, w = ink.shape
     tiles = max(1, min(tiles, min(h, w) // 16))  # tiles of at least 16 px: wider than most strokes
-    if tiles * tiles < FEW_TILES:  # a narrow or tight crop: ink may fill most tiles, and a surface would follow it
-        return paper_plane(ink)
     step = 2 if min(h, w) >= 32 * tiles else 1  # every 4th pixel is plenty for a percentile
     small = ink[::step, ::step]
     th, tw = max(1, small.shape[0] // tiles), max(1, small.shape[1] // tiles)
@@ -224,6 +234,9 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     th, tw = th * step, tw * step  # tile size in full-resolution pixels
     k = blocks.shape[2] // 4  # the 25th percentile of each tile
     level = np.partition(blocks, k, axis=2)[:, :, k].ravel().astype(np.float64)
+    if level.size < FEW_TILES:  # a narrow picture (a tight-cropped one): ink may fill most tiles
+        plane = paper_plane(ink)
+        return float(np.median(level)) if plane is None else plane
     above = level - level.min()
     if np.mean((above > 0.004) & (above < 0.1)) < 0.05:  # tiles are paper or ink, with no shades between:
         return float(level.min())                           # even light, as a drawing on a screen
@@ -247,53 +260,66 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
 FEW_TILES = 20  # fewer tiles than this (4 x 4 or fewer) leave too few paper tiles to fit the 6 terms of a surface
 
 
-def paper_plane(ink: np.ndarray, least: float = 0.25) -> np.ndarray | float:
-    """The paper under (H, W) ink of a narrow or tightly cropped image, where a bold digit may fill most of
-    it: pixels below ``otsu_threshold`` are paper; each square tile (half the shorter side) with at least
-    ``least`` of them gives their most common level, and a plane through those levels follows the light
-    across the image: (H, W). One level (``paper_mode``) if fewer than four tiles have paper enough."""
+def paper_plane(ink: np.ndarray, least: float = 0.25) -> np.ndarray | float | None:
+    """The paper under (H, W) ink of a narrow picture (a tight-cropped one), where a bold digit may fill
+    most of it: the pixels below ``otsu_threshold`` are paper, if ``paper_and_ink`` finds them apart from
+    the rest; each tile (square, half the shorter side, or at least 8 px along the longer) with at least
+    ``least`` of them gives their 25th percentile, the level ``_paper_level`` and ``noise_level`` take for
+    paper, so a stroke's blurred edge does not pull it up; a plane through those levels, sloping only
+    along the axes the tiles span, follows the light across the image: (H, W). One level, the paper's 25th
+    percentile, if fewer than four tiles have paper enough; None if there is no clear paper and ink."""
     h, w = ink.shape
-    t = otsu_threshold(ink.ravel())
-    if t is None:
-        return float(np.median(ink))
+    paper_mask = paper_and_ink(ink)
+    if paper_mask is None:
+        return None
     side = max(8, min(h, w) // 2)
     ny, nx = max(1, h // side), max(1, w // side)
     th, tw = h // ny, w // nx
     points = []  # (y, x, level) of tiles with paper enough, y and x as fractions of the image
     for i in range(ny):
         for j in range(nx):
-            tile = ink[i * th:(i + 1) * th, j * tw:(j + 1) * tw].ravel()
-            paper = tile[tile < t]
-            if paper.size >= least * tile.size:
-                points.append(((i + 0.5) * th / h, (j + 0.5) * tw / w, histogram_mode(paper, bins=16)))
+            tile, is_paper = (a[i * th:(i + 1) * th, j * tw:(j + 1) * tw] for a in (ink, paper_mask))
+            if is_paper.mean() >= least:
+                points.append(((i + 0.5) * th / h, (j + 0.5) * tw / w, quantile(tile[is_paper], 0.25)))
     if len(points) < 4:
-        return paper_mode(ink)
+        return quantile(ink[paper_mask], 0.25)
     y, x, level = np.array(points).T
-    coef, *_ = np.linalg.lstsq(_quadratic(y, x)[:, :3], level, rcond=None)  # 1, y, x
+    axes = [k for k, c in ((1, y), (2, x)) if np.ptp(c) > 0]  # all tiles in one column: no slope across it
+    coef = np.zeros(3)
+    coef[[0] + axes], *_ = np.linalg.lstsq(_quadratic(y, x)[:, [0] + axes], level, rcond=None)  # 1, y, x
     return (coef[0] + coef[1] * (np.arange(h) / h)[:, None] + coef[2] * (np.arange(w) / w)[None, :]).astype(np.float32)
 
 
-def histogram_mode(values: np.ndarray, bins: int = 32) -> float:
-    """The centre of the fullest of ``bins`` equal bins over the range of (n,) values."""
-    hist, edges = np.histogram(values, bins=bins)
-    k = int(np.argmax(hist))
-    return float(edges[k] + edges[k + 1]) / 2
-
-
-def paper_mode(ink: np.ndarray, bins: int = 32) -> float:
-    """One paper level for (H, W) ink whatever share of it the ink covers (a bold digit filling a tight
-    crop): the most common level among the pixels below ``otsu_threshold``, so neither the strokes nor
-    their blurred edges pull it up. The median for a flat image."""
-    values = ink.ravel()
+def paper_and_ink(ink: np.ndarray, least: float = 0.05, apart: float = 3.2) -> np.ndarray | None:
+    """(H, W) True for the paper of (H, W) ink, the pixels below ``otsu_threshold``; None unless paper and
+    ink are two clear classes: the paper at least ``least`` of the image, and the medians of the two at
+    least ``apart`` times their pooled robust deviation apart (``spread``; medians, so the few pixels of a
+    stroke's blurred edge do not count). Noise or a smooth gradient split in two are 2.0 to 2.9 apart;
+    paper and a digit's strokes 2.7 to 36 in the tuning sources' narrow pictures, 98% of them over 3.3."""
+    values = ink.ravel().astype(np.float64)
     t = otsu_threshold(values)
-    return float(np.median(values)) if t is None else histogram_mode(values[values < t], bins)
+    if t is None:
+        return None
+    low = values < t
+    n = low.mean()
+    if not least <= n < 1:
+        return None
+    lo, hi = values[low], values[~low]
+    pooled = np.sqrt(n * spread(lo) ** 2 + (1 - n) * spread(hi) ** 2)
+    return low.reshape(ink.shape) if np.median(hi) - np.median(lo) >= apart * pooled else None
+
+
+def spread(values: np.ndarray) -> float:
+    """The deviation of (n,) values that outliers leave alone: 1.4826 times the median absolute deviation."""
+    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 128) -> float | None:
     """The level splitting (n,) values into the two classes with the most variance between them (Otsu,
-    on a histogram of ``bins``); None if the values are all equal."""
+    on a histogram of ``bins``); None if the values span less than 1e-4 (a flat image)."""
+    values = values.astype(np.float64)
     lo, hi = float(values.min()), float(values.max())
-    if hi - lo < 1e-6:
+    if hi - lo < 1e-4:
         return None
     hist, edges = np.histogram(values, bins=bins, range=(lo, hi))
     centres = (edges[:-1] + edges[1:]) / 2
@@ -307,7 +333,8 @@ def otsu_threshold(values: np.ndarray, bins: int = 128) -> float | None:
 def _shading(ink: np.ndarray, f: int = 4) -> np.ndarray:
     """What the quadratic surface missed: a grey opening of the image shrunk ``f`` times, smoothed and
     brought back to full size. (H, W). The window is a fifth of the image, and always wider than 2.5
-    strokes, so no stroke, however wide, is taken for shading; if that leaves no room, nothing is removed."""
+    strokes, so no stroke, however wide, is taken for shading; if that leaves no room, nothing is removed.
+    Pixels below the paper level count as paper."""
     h, w = ink.shape
     if min(h, w) < 12 * f:
         return np.zeros_like(ink)
@@ -315,7 +342,9 @@ def _shading(ink: np.ndarray, f: int = 4) -> np.ndarray:
     size = max(3, min(h, w) // (5 * f), int(np.ceil(2.5 * width / f)))
     if size * f > min(h, w) // 2:  # strokes as wide as a quarter of the image: no window fits between them
         return np.zeros_like(ink)
-    small = np.asarray(Image.fromarray(ink, "F").reduce(f), dtype=np.float32)  # means of f x f blocks
+    # below the paper is not ink (a desk lighter than the sheet, beyond its edge): counted at the paper's level,
+    # it cannot drag the level down beside it and make the sheet's shaded edge stand out as a band of ink
+    small = np.asarray(Image.fromarray(np.maximum(ink, 0), "F").reduce(f), dtype=np.float32)  # f x f block means
     level = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=size, mode="nearest")
     return np.asarray(Image.fromarray(level.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR),
                       dtype=np.float32)
