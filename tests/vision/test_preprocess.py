@@ -267,6 +267,31 @@ def test_a_small_digit_in_a_large_photo_is_read_again_closer(digits, monkeypatch
     assert np.median(scores) > 0.9 and np.median(scores) > np.median(without) + 0.05
 
 
+def test_a_closer_reading_spanning_its_whole_region_is_not_taken(digits, monkeypatch):
+    """The region read again is the digit's box widened by half its length on every side, so the digit
+    fills about half of it. Ink from side to side there is the region's own desk or shading (a phone photo's
+    sheet corner made a grey block of a 7): the first reading stands."""
+    x, _ = digits
+    photo = paper_photo(x[0], size=(1600, 2000), at=(700, 900), scale=3, rng=np.random.default_rng(0))
+    data = png(photo)
+    with monkeypatch.context() as m:
+        m.setattr(preprocess, "ZOOM_BELOW", 0)  # the first reading alone
+        first = to_mnist(data)
+    keep = preprocess.keep_strokes
+    calls = []
+
+    def block_when_closer(ink):
+        calls.append(ink.shape)
+        return keep(ink) if len(calls) == 1 else np.ones_like(ink)  # the closer reading: ink everywhere
+
+    monkeypatch.setattr(preprocess, "keep_strokes", block_when_closer)
+    assert (to_mnist(data) == first).all() and len(calls) == 2
+    assert preprocess.ink_span(np.ones((40, 30))) == 1.0 and preprocess.ink_span(np.zeros((40, 30))) == 0.0
+    half = np.zeros((40, 30))
+    half[10:30, 5:15] = 1.0
+    assert preprocess.ink_span(half) == 0.5
+
+
 def test_zoom_region_is_the_digits_box_widened_and_none_for_a_large_digit():
     ink = np.zeros((100, 160), np.float32)
     ink[40:60, 70:80] = 1.0  # a 20-px digit in a 100 x 160 work image

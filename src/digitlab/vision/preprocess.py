@@ -19,8 +19,9 @@
    sheet's edge or the desk along the border too, when there is a digit
    elsewhere).
    ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
-   its part of the photo (``load_grey(region=...)``), at full resolution; a
-   faint one not found at all is looked for again at ``FIND_SIZE``.
+   its part of the photo (``load_grey(region=...)``), at full resolution,
+   unless what is found there spans nearly all of it (``ink_span``); a faint
+   one not found at all is looked for again at ``FIND_SIZE``.
 4. ``fit_box``: crop to the ink, bring the strokes to MNIST's width relative to
    the digit (``stroke_to_mnist_width``: a hairline made bolder, a marker's blob
    thinner), scale the longer side to 20 px keeping the aspect ratio
@@ -64,7 +65,7 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
         closer = _again(image, name, max_pixels, region=region)
         if closer is not None and max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
             zoomed = keep_strokes(ink_image(upsample(closer)))
-            if zoomed.any():
+            if zoomed.any() and ink_span(zoomed) < ZOOM_SPAN:  # not the region's own desk or shading
                 ink = zoomed
     return fit_box(ink)
 
@@ -83,6 +84,15 @@ def _again(image, name: str, max_pixels: int, **how) -> np.ndarray | None:
 FIND_SIZE = 3 * WORK_SIZE  # where to look again when nothing was found at the work size
 ZOOM_BELOW = 40   # a digit whose longer side has fewer work pixels than this is read again, closer
 ZOOM_GAIN = 1.5   # ... if the photo has at least this much more resolution there
+ZOOM_SPAN = 0.9   # ... and what is found there spans less of it than this: the digit fills about half of it
+
+
+def ink_span(ink: np.ndarray, strong: float = 0.2) -> float:
+    """The larger share of its height or width that the ink above ``strong`` in (H, W) spans; 0 if none."""
+    rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
+    if rows.size == 0:
+        return 0.0
+    return max((rows[-1] - rows[0] + 1) / ink.shape[0], (cols[-1] - cols[0] + 1) / ink.shape[1])
 
 
 def zoom_region(ink: np.ndarray, shape: tuple[int, int], strong: float = 0.2, margin: float = 0.5):
