@@ -573,6 +573,8 @@ def test_a_light_frame_around_a_dark_board_does_not_make_it_paper():
         framed[:frame], framed[-frame:], framed[:, :frame], framed[:, -frame:] = (
             lit[:frame], lit[-frame:], lit[:, :frame], lit[:, -frame:])
         assert not preprocess.paper_is_light(framed)  # its far side part grey, but no darker further in
+        noisy = framed + np.random.default_rng(frame).normal(0, 0.02, framed.shape).astype(np.float32)
+        assert not preprocess.paper_is_light(noisy)  # noise makes single pixels darker further in, not 5 px
 
 
 def test_paper_is_light_under_a_dark_vignette():
@@ -680,10 +682,10 @@ def test_paper_plane_follows_the_light_under_a_stroke_filling_a_narrow_crop():
     assert np.abs((level - paper)[:, :6]).max() < 0.03 and np.abs((level - paper)[:, 34:]).max() < 0.03
     flat = np.full((150, 60), 0.2, np.float32)
     flat[:, 30:] = 0.9  # the paper's tiles all in one column: no slope is made up across the image
-    assert np.abs(preprocess.paper_plane(flat)[:, :30] - 0.2).max() < 0.005
+    assert np.abs(preprocess.paper_plane(flat, preprocess.paper_and_ink(flat))[:, :30] - 0.2).max() < 0.005
     strip = np.full((150, 12), 0.2, np.float32)
     strip[:, 3:9] = 0.9  # one tile across
-    assert np.abs(preprocess.paper_plane(strip) - 0.2).max() < 0.005
+    assert np.abs(preprocess.paper_plane(strip, preprocess.paper_and_ink(strip)) - 0.2).max() < 0.005
 
 
 def test_a_narrow_picture_with_no_digit_is_refused_not_read():
@@ -695,10 +697,16 @@ def test_a_narrow_picture_with_no_digit_is_refused_not_read():
     flat[0, 0] = np.nextafter(np.float32(0.45), np.float32(1))
     speck = np.zeros((79, 160), np.uint8)
     speck[40, 80] = 255
+    yy, xx = np.mgrid[:160, :40] / np.array([160, 40])[:, None, None]
+    noise = rng.normal(0, 0.01, (160, 40))
+    two_level = ((np.where(xx < 0.5, 0.5, 0.6) + noise) * 255).astype(np.uint8)  # two flat areas
+    grain = ((0.5 + 0.1 * np.sin(xx * 20 + 2 * np.sin(yy * 6)) + noise) * 255).astype(np.uint8)  # wood
+    desk_strip = ((0.62 + noise) * 255).astype(np.uint8)
+    desk_strip[:, -3:] = 255  # an empty sheet, a strip of white desk beside it
     for picture in (flat, (0.45 + 3e-6 * rng.random((160, 40))).astype(np.float32), speck,
                     np.tile(np.linspace(0, 255, 15)[:, None], (1, 160)).astype(np.uint8),
                     np.tile(np.linspace(0, 255, 79)[:, None], (1, 160)).astype(np.uint8),
-                    (rng.random((2, 200)) * 255).astype(np.uint8)):
+                    (rng.random((2, 200)) * 255).astype(np.uint8), two_level, grain, desk_strip):
         with pytest.raises(BlankImageError):
             to_mnist(png(picture) if picture.dtype == np.uint8 else picture)
     assert preprocess.paper_and_ink(rng.normal(0.3, 0.02, (100, 40))) is None

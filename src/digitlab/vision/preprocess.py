@@ -195,8 +195,10 @@ def paper_is_light(grey: np.ndarray) -> bool:
         sides = (grey[0], grey[-1], grey[:, 0], grey[:, -1])
         inner = (grey[d], grey[-1 - d], grey[:, d], grey[:, -1 - d])  # the lines ``INSET`` pixels inside them
         dark_there = sum((side < middle).any() for side in sides)
-        # or part dark and darker further in: a stroke's blurred edge, not a bezel lit unevenly or a board in it
-        led_in = sum(((side < middle) | ((side < part) & (line < side - 0.05))).any() for side, line in zip(sides, inner))
+        # or part dark and darker further in, over 5 px: a stroke's blurred edge, not a bezel lit unevenly or noise
+        soft = [ndimage.uniform_filter1d(line, 5, mode="nearest") for line in sides + inner]  # noise averaged out
+        led_in = sum(((side < middle) | ((a < part) & (b < a - 0.05))).any()
+                     for side, a, b in zip(sides, soft[:4], soft[4:]))
         border_light = quantile(np.concatenate(sides), 0.5) > middle
         if border_light and (dark_there >= 3 or (led_in >= 3 and quantile(np.concatenate(inner), 0.5) > middle)):
             return True
@@ -245,8 +247,8 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     k = blocks.shape[2] // 4  # the 25th percentile of each tile
     level = np.partition(blocks, k, axis=2)[:, :, k].ravel().astype(np.float64)
     if level.size < FEW_TILES:  # a narrow picture (a tight-cropped one): ink may fill most tiles
-        plane = paper_plane(ink)
-        return float(np.median(level)) if plane is None else plane
+        t = paper_and_ink(ink)
+        return float(np.median(level)) if t is None else paper_plane(ink, t)
     above = level - level.min()
     if np.mean((above > 0.004) & (above < 0.1)) < 0.05:  # tiles are paper or ink, with no shades between:
         return float(level.min())                           # even light, as a drawing on a screen
@@ -270,18 +272,16 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
 FEW_TILES = 20  # fewer tiles than this (4 x 4 or fewer) leave too few paper tiles to fit the 6 terms of a surface
 
 
-def paper_plane(ink: np.ndarray, least: float = 0.25) -> np.ndarray | float | None:
+def paper_plane(ink: np.ndarray, t: float, least: float = 0.25) -> np.ndarray | float:
     """The paper under (H, W) ink of a narrow picture (a tight-cropped one), where a bold digit may fill
-    most of it: the pixels below ``otsu_threshold`` are paper, if ``paper_and_ink`` finds them apart from
-    the rest; each tile (square, half the shorter side, or at least 8 px along the longer) with at least
-    ``least`` of them gives their 25th percentile, the level ``_paper_level`` and ``noise_level`` take for
-    paper, so a stroke's blurred edge does not pull it up; a plane through those levels, sloping only
-    along the axes the tiles span, follows the light across the image: (H, W). One level, the paper's 25th
-    percentile, if fewer than four tiles have paper enough; None if there is no clear paper and ink."""
+    most of it: the pixels below ``t`` (``paper_and_ink``'s threshold) are paper; each tile (square, half
+    the shorter side, or at least 8 px along the longer) with at least ``least`` of them gives their 25th
+    percentile, the level ``_paper_level`` and ``noise_level`` take for paper, so a stroke's blurred edge
+    does not pull it up; a plane through those levels, sloping only along the axes the tiles span, follows
+    the light across the image: (H, W). One level, the paper's 25th percentile, if fewer than four tiles
+    have paper enough."""
     h, w = ink.shape
-    paper_mask = paper_and_ink(ink)
-    if paper_mask is None:
-        return None
+    paper_mask = ink < t
     side = max(8, min(h, w) // 2)
     ny, nx = max(1, h // side), max(1, w // side)
     th, tw = h // ny, w // nx
@@ -300,12 +300,14 @@ def paper_plane(ink: np.ndarray, least: float = 0.25) -> np.ndarray | float | No
     return (coef[0] + coef[1] * (np.arange(h) / h)[:, None] + coef[2] * (np.arange(w) / w)[None, :]).astype(np.float32)
 
 
-def paper_and_ink(ink: np.ndarray, least: float = 0.05, apart: float = 3.2) -> np.ndarray | None:
-    """(H, W) True for the paper of (H, W) ink, the pixels below ``otsu_threshold``; None unless paper and
-    ink are two clear classes: the paper at least ``least`` of the image, and the medians of the two at
-    least ``apart`` times their pooled robust deviation apart (``spread``; medians, so the few pixels of a
-    stroke's blurred edge do not count). Noise or a smooth gradient split in two are 2.0 to 2.9 apart;
-    paper and a digit's strokes 2.7 to 36 in the tuning sources' narrow pictures, 98% of them over 3.3."""
+def paper_and_ink(ink: np.ndarray, least: float = 0.15, apart: float = 3.2, contrast: float = 0.2) -> float | None:
+    """The level below which (H, W) ink is paper, ``otsu_threshold``; None unless paper and ink are two
+    clear classes: the paper at least ``least`` of the image (not a strip of desk beside an empty sheet),
+    and the medians of the two at least ``contrast`` and ``apart`` times their pooled robust deviation apart
+    (``spread``; medians, so the few pixels of a stroke's blurred edge do not count). Noise or a smooth
+    gradient split in two are 2.0 to 2.9 deviations apart; paper and a digit's strokes 2.7 to 36 in the
+    tuning sources' narrow pictures, 98% of them over 3.3; wood grain or two flat areas may be further
+    apart, but by less than a fifth of the range."""
     values = ink.ravel().astype(np.float64)
     t = otsu_threshold(values)
     if t is None:
@@ -316,7 +318,8 @@ def paper_and_ink(ink: np.ndarray, least: float = 0.05, apart: float = 3.2) -> n
         return None
     lo, hi = values[low], values[~low]
     pooled = np.sqrt(n * spread(lo) ** 2 + (1 - n) * spread(hi) ** 2)
-    return low.reshape(ink.shape) if np.median(hi) - np.median(lo) >= apart * pooled else None
+    gap = np.median(hi) - np.median(lo)
+    return t if gap >= max(apart * pooled, contrast) else None
 
 
 def spread(values: np.ndarray) -> float:
