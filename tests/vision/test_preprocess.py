@@ -753,3 +753,18 @@ def test_a_desk_lighter_than_the_sheet_does_not_pull_the_shading_level_down_besi
     level = preprocess._shading(ink)
     assert level[:112].min() > -0.01
     assert (ink - level)[100:112].max() < 0.06  # the shaded edge stays below any noise floor's reach of a stroke
+
+
+def test_a_wide_change_of_stroke_width_is_made_smaller_and_comes_out_the_same(monkeypatch):
+    """A blob a whole sheet wide (found when looking again at 480 px) needs a disk of radius 20 or more: it
+    is shrunk so that the disk is ``MAX_RADIUS``, thinned, and brought back, close to the full-size result."""
+    crop = np.zeros((330, 480), np.float32)
+    crop[40:290, 60:420] = 1.0
+    crop = ndimage.gaussian_filter(crop, 2)
+    width = preprocess.stroke_width(crop > 0.5)
+    assert (width - preprocess.MAX_WIDTH * 480) / 2 > 2 * preprocess.MAX_RADIUS
+    out = preprocess.stroke_to_mnist_width(crop)
+    monkeypatch.setattr(preprocess, "MAX_RADIUS", 1000)  # the disk at full size
+    full = preprocess.stroke_to_mnist_width(crop)
+    assert out.shape == crop.shape and np.corrcoef(out.ravel(), full.ravel())[0, 1] > 0.99
+    assert abs(np.mean(out > 0.5) - np.mean(full > 0.5)) < 0.01 and np.mean(full > 0.5) < np.mean(crop > 0.5) - 0.05
