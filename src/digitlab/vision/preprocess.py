@@ -87,12 +87,22 @@ ZOOM_GAIN = 1.5   # ... if the photo has at least this much more resolution ther
 ZOOM_SPAN = 0.9   # ... and what is found there spans less of it than this: the digit fills about half of it
 
 
-def ink_span(ink: np.ndarray, strong: float = 0.2) -> float:
-    """The larger share of its height or width that the ink above ``strong`` in (H, W) spans; 0 if none."""
+def ink_box(ink: np.ndarray, strong: float = 0.2) -> tuple[int, int, int, int] | None:
+    """(top, left, bottom, right), bottom and right exclusive, of the pixels of (H, W) ink above ``strong``;
+    None if there are none."""
     rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
     if rows.size == 0:
+        return None
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def ink_span(ink: np.ndarray, strong: float = 0.2) -> float:
+    """The larger share of its height or width that the ink above ``strong`` in (H, W) spans; 0 if none."""
+    box = ink_box(ink, strong)
+    if box is None:
         return 0.0
-    return max((rows[-1] - rows[0] + 1) / ink.shape[0], (cols[-1] - cols[0] + 1) / ink.shape[1])
+    top, left, bottom, right = box
+    return max((bottom - top) / ink.shape[0], (right - left) / ink.shape[1])
 
 
 def zoom_region(ink: np.ndarray, shape: tuple[int, int], strong: float = 0.2, margin: float = 0.5):
@@ -100,17 +110,18 @@ def zoom_region(ink: np.ndarray, shape: tuple[int, int], strong: float = 0.2, ma
     ``margin`` of its longer side on every side, as (top, left, bottom, right) fractions of an image of
     ``shape`` (H, W), the image ``ink`` (h, w) was made from (possibly enlarged since). None if the digit is
     large enough already."""
-    rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
-    if rows.size == 0:
+    box = ink_box(ink, strong)
+    if box is None:
         return None
+    top, left, bottom, right = box
     f = shape[0] / ink.shape[0]  # ink pixels -> image pixels (upsample may have enlarged)
-    length = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) * f
+    length = max(bottom - top, right - left) * f
     if length >= ZOOM_BELOW:
         return None
     pad = margin * length + 2
     h, w = shape
-    return (max(0.0, (rows[0] * f - pad) / h), max(0.0, (cols[0] * f - pad) / w),
-            min(1.0, ((rows[-1] + 1) * f + pad) / h), min(1.0, ((cols[-1] + 1) * f + pad) / w))
+    return (max(0.0, (top * f - pad) / h), max(0.0, (left * f - pad) / w),
+            min(1.0, (bottom * f + pad) / h), min(1.0, (right * f + pad) / w))
 
 
 MIN_WORK = 128  # smaller images are enlarged before any morphology: a 30-px digit has strokes of 2-3 px
@@ -165,7 +176,7 @@ def noise_level(ink: np.ndarray, below_gain: float = 1.5) -> float:
     image is ink (a bold digit filling a tight crop); it rests on a quarter of the paper's pixels, so it
     counts at ``below_gain`` times."""
     residual = ink[ink < quantile(ink, 0.6)]
-    noise = 1.4826 * quantile(np.abs(residual - quantile(residual, 0.5)), 0.5) if residual.size else 0.0
+    noise = spread(residual) if residual.size else 0.0
     below = ink[ink < 0]
     if below.size >= 16:
         noise = min(noise, below_gain * quantile(-below, 0.5) / 0.476)
@@ -181,8 +192,9 @@ def paper_is_light(grey: np.ndarray) -> bool:
     tight crop: if the border is still mostly light (above halfway between the 1st and 99th percentiles, at
     least 0.2 apart) and dark pixels (below halfway) reach three sides or four, the digit touches them and the
     paper is that light part. A crop at a stroke's blurred edge leaves it part grey there: a border pixel below
-    three quarters of the way that is darker ``INSET`` pixels further in counts too, if those inner lines are
-    mostly light as well (not a board inside a thin, unevenly lit bezel). Otherwise the strokes decide
+    three quarters of the way counts too where the side, averaged over 5 px, is 0.05 darker ``INSET`` pixels
+    further in, if those inner lines are mostly light as well (not noise, nor a board inside a thin,
+    unevenly lit bezel). Otherwise the strokes decide
     (``ink_skew``): dark ink lies below its surroundings, in dim light or under a vignette that darkens the
     border, and chalk above them, even inside a light frame."""
     sample = grey[::3, ::3]
@@ -318,13 +330,14 @@ def paper_and_ink(ink: np.ndarray, least: float = 0.15, apart: float = 3.2, cont
         return None
     lo, hi = values[low], values[~low]
     pooled = np.sqrt(n * spread(lo) ** 2 + (1 - n) * spread(hi) ** 2)
-    gap = np.median(hi) - np.median(lo)
+    gap = quantile(hi, 0.5) - quantile(lo, 0.5)
     return t if gap >= max(apart * pooled, contrast) else None
 
 
 def spread(values: np.ndarray) -> float:
-    """The deviation of (n,) values that outliers leave alone: 1.4826 times the median absolute deviation."""
-    return 1.4826 * float(np.median(np.abs(values - np.median(values))))
+    """The deviation of (n,) values that outliers leave alone: 1.4826 times the median absolute deviation
+    (nearest-rank medians, ``quantile``)."""
+    return 1.4826 * quantile(np.abs(values - quantile(values, 0.5)), 0.5)
 
 
 def otsu_threshold(values: np.ndarray, bins: int = 128) -> float | None:
@@ -489,10 +502,10 @@ def peel_border_bands(ink: np.ndarray, strong: float = 0.5, low: float = 0.15, f
     if left:
         cut[:, :left + fringe] = True
     rest = (ink > low) & ~cut  # not ``strong``: a faint digit inside a dark frame is below it, the ink stretched to the frame
+    banded = sum(d > 0 for d in depths)  # sides with a band
     if rest.sum() < TINY:  # nothing but the bands: desk on two sides or more around an empty sheet (not a 0,
-        return np.zeros_like(ink) if sum(d > 0 for d in depths) >= 2 else ink  # a 5 or a 7); on one, a stroke?
-    framed = sum(d > 0 for d in depths) >= 3
-    if not framed and min(d for d in depths if d) <= 2 * stroke_width(rest & (ink > strong)):  # may be a stroke
+        return np.zeros_like(ink) if banded >= 2 else ink  # a 5 or a 7); on one, a stroke?
+    if banded < 3 and min(d for d in depths if d) <= 2 * stroke_width(rest & (ink > strong)):  # may be a stroke
         return ink                                                                             # of the digit
     return restretch(np.where(cut, 0.0, ink).astype(ink.dtype), strong, low)  # a pencil digit framed by a dark desk
 
@@ -551,10 +564,8 @@ def border_contact(labels: np.ndarray, n: int) -> np.ndarray:
 def fit_box(ink: np.ndarray, strong: float = 0.2) -> np.ndarray:
     """Crop to the ink (pixels above ``strong``: faint fringes do not widen the box), make strokes thinner
     as wide as MNIST's (``stroke_to_mnist_width``), scale the longer side to 20 px (aspect kept, anti-aliased), centre the mass in 28x28."""
-    rows, cols = np.flatnonzero((ink > strong).any(axis=1)), np.flatnonzero((ink > strong).any(axis=0))
-    if rows.size == 0:
-        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = stroke_to_mnist_width(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    top, left, bottom, right = ink_box(ink, strong) or ink_box(ink, 0.0)
+    crop = stroke_to_mnist_width(ink[top:bottom, left:right])
     h, w = crop.shape
     scale = BOX / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
