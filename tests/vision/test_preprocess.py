@@ -267,6 +267,39 @@ def test_a_small_digit_in_a_large_photo_is_read_again_closer(digits, monkeypatch
     assert np.median(scores) > 0.9 and np.median(scores) > np.median(without) + 0.05
 
 
+@pytest.mark.parametrize("kind", ["png", "jpeg"])
+def test_a_photo_read_again_is_decoded_once_unless_it_is_a_jpeg(digits, monkeypatch, tmp_path, kind):
+    """A small digit is read a second time, closer. A PNG's pixels, decoded at full size the first time,
+    serve the second reading too (decoding is a quarter of the time of a photo); a JPEG is decoded at the
+    scale each reading needs, so it is opened again. Either way the answer is the one the file's bytes give."""
+    from digitlab.vision import images
+    x, _ = digits
+    photo = paper_photo(x[0], size=(1600, 2000), at=(700, 900), scale=3, rng=np.random.default_rng(0))
+    path = tmp_path / f"small.{kind}"
+    path.write_bytes(png(photo, format=kind.upper()))
+    from_bytes = to_mnist(path.read_bytes())
+    opened = []
+    real_open = images.Image.open
+    monkeypatch.setattr(images.Image, "open", lambda *a, **k: opened.append(1) or real_open(*a, **k))
+    read_twice = []
+    real_load = images.load_grey
+    monkeypatch.setattr(preprocess, "load_grey", lambda *a, **k: read_twice.append(1) or real_load(*a, **k))
+    assert (to_mnist(path) == from_bytes).all()
+    assert len(read_twice) == 2 and len(opened) == (2 if kind == "jpeg" else 1)
+
+
+def test_quantile_is_the_nearest_rank_exactly_in_the_tails_too():
+    """``quantile`` takes a shortcut far in a tail of a large array (only the values beyond a sample's
+    quantile are sorted); it must give exactly what a full sort gives, ties and sorted input included."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.random(20_000, np.float32), rng.integers(0, 3, 9_000).astype(np.float32), np.zeros(5_000),
+              np.sort(rng.standard_normal(30_000) ** 3), rng.random((160, 140), np.float32) ** 6, np.arange(4097.0)]
+    for a in arrays:
+        ranked = np.sort(a.ravel())
+        for q in (0.0, 0.001, 0.01, 0.05, 0.099, 0.5, 0.901, 0.95, 0.99, 0.995, 1.0):
+            assert preprocess.quantile(a, q) == ranked[min(a.size - 1, int(q * a.size))], (a.size, q)
+
+
 def test_a_closer_reading_spanning_its_whole_region_is_not_taken(digits, monkeypatch):
     """The region read again is the digit's box widened by half its length on every side, so the digit
     fills about half of it. Ink from side to side there is the region's own desk or shading (a phone photo's

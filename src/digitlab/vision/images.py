@@ -1,6 +1,6 @@
 """Reading images: any file Pillow reads, bytes, a PIL image or an array -> grey levels in [0, 1].
 
-``load_grey`` takes the first frame, applies the EXIF orientation, lays
+``open_image`` reads and checks a file's header; ``load_grey`` takes the first frame, applies the EXIF orientation, lays
 transparency on a background that contrasts with the ink, scales 16-bit levels,
 and shrinks the image to at most ``WORK_SIZE`` pixels a side. Errors name the
 file and what was wrong: ``ImageError``, ``ImageTooLargeError``.
@@ -43,7 +43,7 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS, region=N
     small digit in a large photo is read again at the resolution it deserves."""
     if isinstance(image, np.ndarray):
         return _shrink(_crop(_array_grey(image, name), region), work)
-    img = _open(image, name, max_pixels) if not isinstance(image, Image.Image) else image
+    img = open_image(image, name, max_pixels) if not isinstance(image, Image.Image) else image
     try:
         img.seek(0)
         if img.format == "JPEG" and img.mode in ("L", "RGB"):  # before any pixel is decoded, so it takes effect:
@@ -91,7 +91,8 @@ def _crop(grey: np.ndarray, region) -> np.ndarray:
     return grey[y0:y1, x0:x1]
 
 
-def _open(source, name: str, max_pixels: int = MAX_PIXELS) -> Image.Image:
+def open_image(source, name: str = "image", max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """A path, bytes or file object -> a PIL image, its header read and checked (no pixel decoded yet)."""
     if isinstance(source, (str, os.PathLike)):  # a regular file only: a FIFO or /dev/zero would never end
         source = read_regular(source, MAX_FILE_BYTES, ImageError, "image file")
     if isinstance(source, (bytes, bytearray)):

@@ -43,7 +43,7 @@ from scipy import ndimage
 
 from .._io import atomic_write_bytes
 from .images import (  # noqa: F401  (the errors are part of this module's interface)
-    MAX_PIXELS, WORK_SIZE, BlankImageError, ImageError, ImageTooLargeError, load_grey,
+    MAX_PIXELS, WORK_SIZE, BlankImageError, ImageError, ImageTooLargeError, load_grey, open_image,
 )
 BOX, SIZE = 20, 28        # MNIST: the digit's longer side is 20 px, in a 28 x 28 field
 CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the training set: 14.0, 14.0)
@@ -52,17 +52,21 @@ CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the tra
 def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A path, bytes, file object, PIL image or 2-D array -> (28, 28) float32 in [0, 1], ink white on black."""
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
+    again = image  # what a second reading (``_again``) reads: a JPEG's source, decoded at the scale each
+    if not isinstance(image, (np.ndarray, Image.Image)):  # reading needs (``draft``); other images are decoded
+        image = open_image(image, name, max_pixels)     # once, at full size, for every reading
+        again = again if image.format == "JPEG" else image
     grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any() and max(grey.shape) == WORK_SIZE:  # a faint digit a few work pixels high: look closer
-        larger = _again(image, name, max_pixels, work=FIND_SIZE)
+        larger = _again(again, name, max_pixels, work=FIND_SIZE)
         if larger is not None:
             grey, ink = larger, keep_strokes(ink_image(upsample(larger)))
     if not ink.any():
         raise BlankImageError(f"{name}: no ink found (blank or uniform image); expected a digit")
     region = zoom_region(ink, grey.shape)
     if region is not None:  # a small digit in a large photo: read its part of the photo again, sharper
-        closer = _again(image, name, max_pixels, region=region)
+        closer = _again(again, name, max_pixels, region=region)
         if closer is not None and max(closer.shape) > ZOOM_GAIN * max(grey.shape) * max(region[2] - region[0], region[3] - region[1]):
             zoomed = keep_strokes(ink_image(upsample(closer)))
             if zoomed.any() and ink_span(zoomed) < ZOOM_SPAN:  # not the region's own desk or shading
@@ -72,7 +76,7 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
 
 def _again(image, name: str, max_pixels: int, **how) -> np.ndarray | None:
     """``load_grey`` once more, differently: a file object is read from its start again, and one that
-    cannot go back (a pipe) gives None."""
+    cannot go back (a pipe) gives None; a PIL image goes back to its first frame."""
     if hasattr(image, "seek"):
         try:
             image.seek(0)
@@ -232,7 +236,20 @@ def quantile(a: np.ndarray, q: float) -> float:
     """The ``q`` quantile (0..1) of the values of ``a``, the nearest rank: one partial sort, none of
     np.percentile's checks, which cost more than the sort itself on the small arrays used here."""
     flat = a.ravel()
-    k = min(flat.size - 1, int(q * flat.size))
+    n = flat.size
+    k = min(n - 1, int(q * n))
+    if n > 4096 and not 0.1 * n <= k <= 0.9 * n:  # far in a tail: partition only the values beyond a level a
+        sample = flat[::16]                            # sample puts a little further in, if they include the kth
+        if k > n // 2:
+            j = max(0, int((k / n - 0.02) * sample.size))
+            tail = flat[flat >= np.partition(sample, j)[j]]  # sorted(flat)[n - tail.size:], if it reaches k
+            if tail.size >= n - k:
+                return float(np.partition(tail, k - (n - tail.size))[k - (n - tail.size)])
+        else:
+            j = min(sample.size - 1, int((k / n + 0.02) * sample.size))
+            tail = flat[flat <= np.partition(sample, j)[j]]  # sorted(flat)[:tail.size]
+            if tail.size > k:
+                return float(np.partition(tail, k)[k])
     return float(np.partition(flat, k)[k])
 
 
@@ -264,8 +281,9 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     above = level - level.min()
     if np.mean((above > 0.004) & (above < 0.1)) < 0.05:  # tiles are paper or ink, with no shades between:
         return float(level.min())                           # even light, as a drawing on a screen
-    cy, cx = np.meshgrid((np.arange(ny) + 0.5) * th / h, (np.arange(nx) + 0.5) * tw / w, indexing="ij")
-    basis = _quadratic(cy.ravel(), cx.ravel())
+    cy = np.repeat((np.arange(ny) + 0.5) * th / h, nx)  # tile centres, row by row as ``level``
+    cx = np.tile((np.arange(nx) + 0.5) * tw / w, ny)
+    basis = _quadratic(cy, cx)
     # start from the darker tiles: paper, even under a bold digit in a tight crop (and enough for the fit)
     use = level <= quantile(level, max(0.3, (basis.shape[1] + 2) / level.size))
     for _ in range(3):
@@ -277,8 +295,10 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
         if use.sum() < basis.shape[1] + 2:
             return float(np.median(level))
     c0, c1, c2, c3, c4, c5 = coef
-    y, x = (np.arange(h) / h)[:, None], (np.arange(w) / w)[None, :]
-    return (c0 + c1 * y + c3 * y * y + (c2 + c4 * y) * x + c5 * x * x).astype(np.float32)
+    y, x = np.arange(h) / h, np.arange(w) / w
+    rows, slope, cols = c0 + c1 * y + c3 * y * y, c2 + c4 * y, c5 * x * x  # (h,), (h,), (w,): two passes over (H, W)
+    return (rows[:, None] + slope[:, None] * x[None, :]).astype(np.float32) + cols.astype(np.float32)[None, :]
+
 
 
 FEW_TILES = 20  # fewer tiles than this (4 x 4 or fewer) leave too few paper tiles to fit the 6 terms of a surface
@@ -576,9 +596,12 @@ def fit_box(ink: np.ndarray, strong: float = 0.2) -> np.ndarray:
     out = np.zeros((SIZE, SIZE), np.float32)
     y0, x0 = (SIZE - size[1]) // 2, (SIZE - size[0]) // 2
     out[y0:y0 + size[1], x0:x0 + size[0]] = digit
-    cy, cx = ndimage.center_of_mass(out)
-    dy = int(np.clip(round(CENTRE - cy), -y0, SIZE - y0 - size[1]))
-    dx = int(np.clip(round(CENTRE - cx), -x0, SIZE - x0 - size[0]))
+    mass, at = float(out.sum()), np.arange(SIZE)
+    if mass == 0:  # a faint speck the resampling took to nothing: nothing to centre
+        return out
+    cy, cx = float(out.sum(axis=1) @ at) / mass, float(out.sum(axis=0) @ at) / mass  # the centre of mass
+    dy = min(max(round(CENTRE - cy), -y0), SIZE - y0 - size[1])
+    dx = min(max(round(CENTRE - cx), -x0), SIZE - x0 - size[0])
     return np.roll(out, (dy, dx), axis=(0, 1))
 
 
