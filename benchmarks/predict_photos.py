@@ -61,8 +61,11 @@ def cold_start(path: Path, model: str | None, repeat: int) -> float:
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        done = subprocess.run(command, capture_output=True, text=True)
         runs.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise SystemExit(f"cold start: `{' '.join(command)}` failed (exit {done.returncode}): "
+                             f"{(done.stderr.strip().splitlines() or ['no message'])[-1]}")
     return statistics.median(runs)
 
 

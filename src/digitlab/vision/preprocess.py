@@ -242,7 +242,7 @@ def quantile(a: np.ndarray, q: float) -> float:
         sample = flat[::16]                            # sample puts a little further in, if they include the kth
         if k > n // 2:
             j = max(0, int((k / n - 0.02) * sample.size))
-            tail = flat[flat >= np.partition(sample, j)[j]]  # sorted(flat)[n - tail.size:], if it reaches k
+            tail = flat[~(flat < np.partition(sample, j)[j])]  # sorted(flat)[n - tail.size:] (NaN last, kept)
             if tail.size >= n - k:
                 return float(np.partition(tail, k - (n - tail.size))[k - (n - tail.size)])
         else:
@@ -596,10 +596,7 @@ def fit_box(ink: np.ndarray, strong: float = 0.2) -> np.ndarray:
     out = np.zeros((SIZE, SIZE), np.float32)
     y0, x0 = (SIZE - size[1]) // 2, (SIZE - size[0]) // 2
     out[y0:y0 + size[1], x0:x0 + size[0]] = digit
-    mass, at = float(out.sum()), np.arange(SIZE)
-    if mass == 0:  # a faint speck the resampling took to nothing: nothing to centre
-        return out
-    cy, cx = float(out.sum(axis=1) @ at) / mass, float(out.sum(axis=0) @ at) / mass  # the centre of mass
+    cy, cx = ndimage.center_of_mass(out)
     dy = min(max(round(CENTRE - cy), -y0), SIZE - y0 - size[1])
     dx = min(max(round(CENTRE - cx), -x0), SIZE - x0 - size[0])
     return np.roll(out, (dy, dx), axis=(0, 1))
