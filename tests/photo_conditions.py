@@ -7,6 +7,7 @@
     vignette   the corners darkened, as by a cheap lens (the light falls to 40% at the far corners)
     frame      a band of 6% of the shorter side along all four sides darkened to 40% (what lies under it
                still shows through), as a dark desk around a sheet
+    underline  a line in the ink's level under the digit, as under an answer (where it fits)
 
 Each condition is a function ``grey (H, W) floats in [0, 1] -> grey`` or None where it does not
 apply (no digit found to crop to); ``apply`` maps a source's photos ``[(label, bytes, ext)]`` through one.
@@ -93,7 +94,29 @@ def frame(grey: np.ndarray, width: float = 0.06, light: float = 0.4) -> np.ndarr
     return np.where(edge, grey * light, grey)
 
 
-CONDITIONS = {"tight": tight, "snug": snug, "vignette": vignette, "frame": frame}
+def underline(grey: np.ndarray, gap: float = 0.12, thick: float = 0.05, beyond: float = 0.15) -> np.ndarray | None:
+    """A line drawn under the digit, as under an answer: ``gap`` of the digit's height below it, ``thick``
+    of that height thick (at least 2 px), reaching ``beyond`` of its width past each side, in the ink's
+    own level (the darkest or, on a dark board, lightest percent of the digit's box). None where it would
+    not fit in the photo or no digit is found."""
+    box = ink_box(grey)
+    if box is None:
+        return None
+    top, left, bottom, right = box
+    height, width = bottom - top, right - left
+    y0 = bottom + max(1, round(gap * height))
+    y1 = y0 + max(2, round(thick * height))
+    x0, x1 = left - round(beyond * width), right + round(beyond * width)
+    if y1 > grey.shape[0] or x0 < 0 or x1 > grey.shape[1]:
+        return None
+    digit = grey[top:bottom, left:right]
+    dark_ink = np.median(grey) > 0.5
+    out = grey.copy()
+    out[y0:y1, x0:x1] = np.quantile(digit, 0.01) if dark_ink else np.quantile(digit, 0.99)
+    return out
+
+
+CONDITIONS = {"tight": tight, "snug": snug, "vignette": vignette, "frame": frame, "underline": underline}
 
 
 def none(grey: np.ndarray) -> np.ndarray:

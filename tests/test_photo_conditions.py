@@ -48,3 +48,15 @@ def test_apply_keeps_labels_in_order_and_drops_what_it_cannot_crop():
     out = photo_conditions.apply(made, photo_conditions.tight)
     assert [label for label, _, _ in out] == [1, 3]
     assert all(Image.open(io.BytesIO(data)).size == (10, 40) for _, data, _ in out)
+
+
+def test_underline_draws_a_bar_in_the_ink_level_below_the_digit_where_it_fits():
+    for dark_ink in (True, False):
+        grey = sheet(dark_ink=dark_ink)  # the digit: rows 30-70, columns 50-60
+        out = photo_conditions.underline(grey)
+        ink = 0.1 if dark_ink else 0.9
+        # 12% of 40 px below, 5% of 40 px thick (at least 2), 15% of 10 px past each side
+        assert np.allclose(out[75:77, 48:62], ink) and not np.allclose(out[77, 48:62], ink)
+        assert np.array_equal(out[:75], grey[:75]) and np.array_equal(out[:, :48], grey[:, :48])
+    assert photo_conditions.underline(sheet(at=(58, 50))) is None  # the bar would leave the image
+    assert photo_conditions.underline(np.full((50, 50), 0.8, np.float32)) is None

@@ -303,6 +303,40 @@ def test_quantile_is_the_nearest_rank_exactly_in_the_tails_too():
             assert got == expected or (np.isnan(got) and np.isnan(expected)), (a.size, q)
 
 
+def test_a_line_under_the_digit_is_not_read_with_it(digits):
+    """An answer underlined: the line, a bar below the digit with paper between, is dropped, whether it
+    would have joined the digit (a 0 on a base) or, bolder than a thin digit, been kept alone."""
+    x, y = digits
+    for i in range(10):
+        photo = paper_photo(x[i], size=(300, 300), at=(40, 66), scale=6).astype(np.float32) / 255
+        plain = to_mnist(photo)
+        ruled = photo.copy()
+        ruled[225:233, 40:250] = 0.1  # 17 px below the 168-px digit box, wider than it, a bolder stroke
+        assert similarity(to_mnist(ruled), plain) > 0.97, i
+
+
+def test_underlines_are_bars_below_the_rest_with_paper_between():
+    """A 2 whose base came apart from its stroke (the pen lifted) keeps it: the base starts at the stroke's
+    end, with no gap. The same bar further down is an underline; so is one under a digit of several blobs.
+    A bar above (a 5's or 7's top) or one much shorter than the digit is not."""
+    def blobs(*rects):
+        ink = np.zeros((120, 120), np.float32)
+        for top, left, bottom, right in rects:
+            ink[top:bottom, left:right] = 1.0
+        labels, n = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+        boxes = ndimage.find_objects(labels)
+        mass = np.bincount(labels.ravel(), minlength=n + 1)[1:].astype(float)
+        return preprocess.underlines(boxes, mass).tolist()
+
+    body = (10, 40, 80, 50)  # a stroke 70 px high
+    assert blobs(body, (81, 38, 86, 80)) == [False, False]  # a 2's base, starting where the stroke ends
+    assert blobs(body, (90, 30, 95, 70)) == [False, True]  # 10 px below: an underline
+    assert blobs((10, 40, 40, 50), (45, 40, 80, 50), (90, 30, 95, 70)) == [False, False, True]
+    assert blobs((0, 30, 5, 70), (10, 40, 80, 50)) == [False, False]  # a bar on top
+    assert blobs(body, (90, 40, 95, 50)) == [False, False]  # 10 px: a mark, not a rule (not flat)
+    assert blobs((10, 20, 80, 90), (90, 40, 95, 60)) == [False, False]  # too short for the 70-px digit
+
+
 def test_a_closer_reading_spanning_its_whole_region_is_not_taken(digits, monkeypatch):
     """The region read again is the digit's box widened by half its length on every side, so the digit
     fills about half of it. Ink from side to side there is the region's own desk or shading (a phone photo's

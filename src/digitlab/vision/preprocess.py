@@ -473,6 +473,7 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
             mass[1:][drop] = 0.0
             if mass.max() == 0:
                 mass = np.where(np.r_[False, ~drop], some, 0.0)
+    mass[1:][underlines(boxes, mass[1:])] = 0.0  # a rule drawn under the digit is not part of it
     if mass.max() == 0:  # nothing strong anywhere: no stroke to keep
         return np.zeros_like(ink)
     keep = mass >= fraction * mass.max()
@@ -484,6 +485,27 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
         if by.stop < y0 - my or by.start > y1 + my or bx.stop < x0 - mx or bx.start > x1 + mx:
             keep[i] = False
     return restretch(np.where(keep[labels], ink, 0.0).astype(np.float32), strong)
+
+
+def underlines(boxes: list[tuple[slice, slice]], mass: np.ndarray, flat: float = 0.2, gap: float = 0.05,
+               wide: float = 0.5) -> np.ndarray:
+    """(n,) True for the blobs (boxes ``boxes``, strong ink ``mass`` (n,)) that underline the rest: a bar (its
+    box at most ``flat`` as high as wide) wholly below the other blobs with strong ink (more than a speck:
+    8 pixels, and a tenth of the bar's), with a gap of at least ``gap`` of their height between, and at least
+    ``wide`` of their width long. Such a line under an answer joined the digit (a 0 with a base) or, holding
+    more ink than a thin digit, was kept alone. The base of a 2 or the foot of a 1 meets the strokes above it."""
+    heights = np.array([by.stop - by.start for by, _ in boxes])
+    widths = np.array([bx.stop - bx.start for _, bx in boxes])
+    bars = (heights <= flat * widths) & (widths >= 8) & (mass > 0)
+    out = np.zeros(len(boxes), bool)
+    for i in np.flatnonzero(bars):
+        rest = [j for j in np.flatnonzero(~bars & (mass >= max(8.0, 0.1 * mass[i])))]
+        if not rest:
+            continue
+        top, bottom = min(boxes[j][0].start for j in rest), max(boxes[j][0].stop for j in rest)
+        left, right = min(boxes[j][1].start for j in rest), max(boxes[j][1].stop for j in rest)
+        out[i] = boxes[i][0].start >= bottom + gap * (bottom - top) and widths[i] >= wide * (right - left)
+    return out
 
 
 def restretch(ink: np.ndarray, strong: float = 0.5, low: float = 0.15) -> np.ndarray:
