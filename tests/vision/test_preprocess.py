@@ -315,6 +315,25 @@ def test_a_line_under_the_digit_is_not_read_with_it(digits):
         assert similarity(to_mnist(ruled), plain) > 0.97, i
 
 
+def test_noise_and_solid_patches_are_no_digit_but_a_solid_bar_is_a_one(digits):
+    """Noise or texture stretched to full range comes out as a solid patch filling its box: refused as no
+    digit, with a one-line error, rather than read as one. A one cut tight may be a solid bar: narrow, so
+    still read; a bold MNIST digit fills at most about 60% of its box."""
+    rng = np.random.default_rng(3)
+    patches = [rng.random((120, 160)), np.clip(rng.normal(0.5, 0.2, (200, 150)), 0, 1)]
+    square = np.full((160, 160), 0.9)
+    square[40:120, 40:120] = 0.1
+    for grey in patches + [square]:
+        with pytest.raises(BlankImageError, match="no (ink|digit) found .*expected a digit"):
+            to_mnist((grey * 255).astype(np.uint8))
+    bar = np.full((160, 160), 0.9)
+    bar[20:140, 74:86] = 0.1
+    assert to_mnist((bar * 255).astype(np.uint8)).max() == 1.0
+    x, _ = digits
+    bold = ndimage.grey_dilation(x[:50], size=(1, 3, 3))
+    assert not any(preprocess.is_patch(to_mnist(d)) for d in bold)
+
+
 def test_underlines_are_bars_below_the_rest_with_paper_between():
     """A 2 whose base came apart from its stroke (the pen lifted) keeps it: the base starts at the stroke's
     end, with no gap. The same bar further down is an underline; so is one under a digit of several blobs.

@@ -17,11 +17,12 @@
    leftover shading dropped; ``peel_border_bands``: a desk inking the border
    lines end to end, even where the digit touches it; ``edge_bands``: the
    sheet's edge or the desk along the border too, when there is a digit
-   elsewhere).
+   elsewhere; ``underlines``: a line drawn under the digit).
    ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
    its part of the photo (``load_grey(region=...)``), at full resolution,
    unless what is found there spans nearly all of it (``ink_span``); a faint
-   one not found at all is looked for again at ``FIND_SIZE``.
+   one not found at all is looked for again at ``FIND_SIZE``. Ink that is a solid patch
+   rather than strokes (``is_patch``: noise or texture stretched to full range) is no digit.
 4. ``fit_box``: crop to the ink, bring the strokes to MNIST's width relative to
    the digit (``stroke_to_mnist_width``: a hairline made bolder, a marker's blob
    thinner), scale the longer side to 20 px keeping the aspect ratio
@@ -71,7 +72,24 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
             zoomed = keep_strokes(ink_image(upsample(closer)))
             if zoomed.any() and ink_span(zoomed) < ZOOM_SPAN:  # not the region's own desk or shading
                 ink = zoomed
+    if is_patch(ink):
+        raise BlankImageError(f"{name}: no digit found (what stands out is a solid patch, not strokes: noise, "
+                              "texture or a flat area); expected a digit")
     return fit_box(ink)
+
+
+def is_patch(ink: np.ndarray, strong: float = 0.5, fill: float = 0.85, narrow: float = 0.5) -> bool:
+    """Whether the strokes of (H, W) ink are a solid patch rather than a digit: their strong ink (above
+    ``strong``) fills over ``fill`` of its box, and the box is not narrow (its shorter side over ``narrow``
+    of the longer). Noise or a texture stretched to full range is read so; a digit is strokes with paper
+    between them (at most 0.72 of a box that is not narrow among 3,600 tuning photos), and a one, which may
+    be a solid bar, is narrow."""
+    box = ink_box(ink, strong)
+    if box is None:
+        return False
+    top, left, bottom, right = box
+    h, w = bottom - top, right - left
+    return min(h, w) > narrow * max(h, w) and float((ink[top:bottom, left:right] > strong).mean()) > fill
 
 
 def _again(image, name: str, max_pixels: int, **how) -> np.ndarray | None:
