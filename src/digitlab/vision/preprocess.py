@@ -17,7 +17,8 @@
    leftover shading dropped; ``peel_border_bands``: a desk inking the border
    lines end to end, even where the digit touches it; ``edge_bands``: the
    sheet's edge or the desk along the border too, when there is a digit
-   elsewhere; ``underlines``: a line drawn under the digit).
+   elsewhere, but not a stroke come apart from the digit near the border,
+   ``cut_strokes``; ``underlines``: a line drawn under the digit).
    ``zoom_region``: a digit under ``ZOOM_BELOW`` work pixels is read again from
    its part of the photo (``load_grey(region=...)``), at full resolution,
    unless what is found there spans nearly all of it (``ink_span``); a faint
@@ -488,6 +489,8 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
             # a blob that only hugs the border (no longer than 30% of a side) may be a stroke flush with it,
             # a one at the edge: it goes only for a blob elsewhere with a quarter of its ink, not for a speck
             drop = bands & (runs_along(boxes, ink.shape) | (mass[1:] <= 4 * best))
+            rest = (ink > strong) & ~np.r_[False, bands][labels]
+            drop &= ~cut_strokes(labels, boxes, stroke_width(rest))  # a digit's stroke the border cut stays
             mass[1:][drop] = 0.0
             if mass.max() == 0:
                 mass = np.where(np.r_[False, ~drop], some, 0.0)
@@ -602,6 +605,27 @@ def edge_bands(labels: np.ndarray, boxes: list[tuple[slice, slice]], strong: np.
     area = np.bincount(labels.ravel(), minlength=n + 1)[1:]
     hugs = (contact >= contact_min) & (contact * contact >= hug * area)  # contact >= hug * (area / contact)
     return (inner == 0) & (runs_along(boxes, labels.shape, along) | hugs)
+
+
+def cut_strokes(labels: np.ndarray, boxes: list[tuple[slice, slice]], width: float, thick: float = 2.0) -> np.ndarray:
+    """(n,) True for the blobs of ``labels`` (H, W), boxes ``boxes``, that look like a stroke of the digit
+    come apart from it near the border (a 7's top cut from its stem, a 2's base at the bottom) rather than a
+    strip of desk or the sheet's edge: along their longer side they stop short of both ends of the image
+    (desk and a sheet's edge run from side to side), and they are no thicker than ``thick`` times the
+    strokes elsewhere (``width``; their area over their length)."""
+    h, w = labels.shape
+    area = np.bincount(labels.ravel(), minlength=len(boxes) + 1)[1:]
+    out = np.zeros(len(boxes), bool)
+    if width <= 0:
+        return out
+    for i, (by, bx) in enumerate(boxes):
+        tall, wide = by.stop - by.start, bx.stop - bx.start
+        if wide >= tall:  # lying along the top or the bottom
+            inside, length = bx.start > 0 and bx.stop < w, wide
+        else:
+            inside, length = by.start > 0 and by.stop < h, tall
+        out[i] = inside and area[i] <= thick * width * length
+    return out
 
 
 def runs_along(boxes: list[tuple[slice, slice]], shape: tuple[int, int], along: float = 0.3) -> np.ndarray:
