@@ -332,6 +332,10 @@ def test_noise_and_solid_patches_are_no_digit_but_a_solid_bar_is_a_one(digits):
     x, _ = digits
     bold = ndimage.grey_dilation(x[:50], size=(1, 3, 3))
     assert not any(preprocess.is_patch(to_mnist(d)) for d in bold)
+    for i, k in ((2246, 5), (1694, 7)):  # eights made marker-bold, loops nearly shut: an attack's finding
+        d = ndimage.grey_dilation(x[i], size=(k, k))
+        photo = paper_photo(d, size=(300, 260), at=(40, 50), scale=7, rng=np.random.default_rng(i))
+        assert to_mnist(photo).max() == 1.0
 
 
 def test_underlines_match_the_rule_written_blob_by_blob_in_one_pass():
@@ -363,33 +367,6 @@ def test_underlines_match_the_rule_written_blob_by_blob_in_one_pass():
         assert got == plain(boxes, mass)
         fired += sum(got)
     assert fired > 10  # the layouts do reach the rule
-
-
-def test_a_stroke_come_apart_near_the_border_stays_but_a_strip_from_side_to_side_goes():
-    """A 7 cut close above, its top come apart from the stem (the pen lifted, or the join too faint): the
-    top lies in the border's frame and along it, as the sheet's edge does, but stops short of both sides
-    and is as thin as the stem, so it stays. A strip as thin running from side to side is the sheet's edge."""
-    from PIL import ImageDraw
-
-    def seven(margin: int = 0, strip: bool = False):
-        img = Image.new("L", (120 + 2 * margin, 160 + 2 * margin), 235)
-        draw = ImageDraw.Draw(img)
-        draw.line([(20 + margin, 8 + margin), (88 + margin, 8 + margin)], fill=20, width=7)  # 5 px from the top
-        draw.line([(96 + margin, 14 + margin), (50 + margin, 150 + margin)], fill=20, width=7)  # the stem, apart
-        if strip:
-            draw.rectangle([0, 0, 119, 3], fill=20)  # ... and a strip of desk above it, side to side
-        return np.asarray(img)
-
-    in_the_middle = to_mnist(seven(margin=60))
-    assert similarity(to_mnist(seven()), in_the_middle) > 0.97
-    assert similarity(to_mnist(seven(strip=True)), in_the_middle) > 0.97
-    labels = np.zeros((100, 120), int)
-    labels[3:9, 20:90] = 1  # along the top, inside: a stroke
-    labels[90:96, 0:120] = 2  # side to side: an edge
-    labels[20:60, 30:40] = 3
-    boxes = ndimage.find_objects(labels)
-    assert preprocess.cut_strokes(labels, boxes, width=6.0).tolist() == [True, False, True]
-    assert preprocess.cut_strokes(labels, boxes, width=2.0).tolist() == [False, False, False]  # 3x thicker
 
 
 def test_underlines_are_bars_below_the_rest_with_paper_between():
