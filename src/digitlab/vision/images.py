@@ -1,9 +1,10 @@
 """Reading images: any file Pillow reads, bytes, a PIL image or an array -> grey levels in [0, 1].
 
-``open_image`` reads and checks a file's header; ``load_grey`` takes the first frame, applies the EXIF orientation, lays
-transparency on a background that contrasts with the ink, scales 16-bit levels,
-and shrinks the image to at most ``WORK_SIZE`` pixels a side. Errors name the
-file and what was wrong: ``ImageError``, ``ImageTooLargeError``.
+``open_image`` reads and checks a file's header. ``load_grey`` takes the first
+frame, applies the EXIF orientation, lays transparency on a background that
+contrasts with the ink, scales 16-bit levels, and shrinks the image to at most
+``WORK_SIZE`` pixels a side. Errors name the file and what was wrong:
+``ImageError``, ``ImageTooLargeError``.
 """
 
 from __future__ import annotations

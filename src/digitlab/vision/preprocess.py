@@ -56,7 +56,7 @@ def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np
     again = image  # what a second reading (``_again``) reads: a JPEG's source, decoded at the scale each
     if not isinstance(image, (np.ndarray, Image.Image)):  # reading needs (``draft``); other images are decoded
         image = open_image(image, name, max_pixels)     # once, at full size, for every reading
-        again = again if image.format == "JPEG" else image
+        again = again if image.format == "JPEG" and image.mode in ("L", "RGB") else image  # as ``load_grey`` drafts
     grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any() and max(grey.shape) == WORK_SIZE:  # a faint digit a few work pixels high: look closer
@@ -252,7 +252,8 @@ def ink_skew(grey: np.ndarray) -> float:
 
 def quantile(a: np.ndarray, q: float) -> float:
     """The ``q`` quantile (0..1) of the values of ``a``, the nearest rank: one partial sort, none of
-    np.percentile's checks, which cost more than the sort itself on the small arrays used here."""
+    np.percentile's checks, which cost more than the sort itself on the small arrays used here; far in a
+    tail of a large array, only the values beyond a sample's quantile are sorted (exact all the same)."""
     flat = a.ravel()
     n = flat.size
     k = min(n - 1, int(q * n))
@@ -316,7 +317,6 @@ def _paper_level(ink: np.ndarray, tiles: int) -> np.ndarray | float:
     y, x = np.arange(h) / h, np.arange(w) / w
     rows, slope, cols = c0 + c1 * y + c3 * y * y, c2 + c4 * y, c5 * x * x  # (h,), (h,), (w,): two passes over (H, W)
     return (rows[:, None] + slope[:, None] * x[None, :]).astype(np.float32) + cols.astype(np.float32)[None, :]
-
 
 
 FEW_TILES = 20  # fewer tiles than this (4 x 4 or fewer) leave too few paper tiles to fit the 6 terms of a surface
@@ -508,7 +508,7 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
 def underlines(boxes: list[tuple[slice, slice]], mass: np.ndarray, flat: float = 0.2, gap: float = 0.05,
                wide: float = 0.5) -> np.ndarray:
     """(n,) True for the blobs (boxes ``boxes``, strong ink ``mass`` (n,)) that underline the rest: a bar (its
-    box at most ``flat`` as high as wide) wholly below the other blobs with strong ink (more than a speck:
+    box at most ``flat`` as high as wide, at least 8 px wide, with strong ink) wholly below the other blobs with strong ink (more than a speck:
     8 pixels, and a tenth of the bar's), with a gap of at least ``gap`` of their height between, and at least
     ``wide`` of their width long. Such a line under an answer joined the digit (a 0 with a base) or, holding
     more ink than a thin digit, was kept alone. The base of a 2 or the foot of a 1 meets the strokes above
