@@ -47,7 +47,7 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS, region=N
     img = open_image(image, name, max_pixels) if not isinstance(image, Image.Image) else image
     try:
         img.seek(0)
-        if img.format == "JPEG" and img.mode in ("L", "RGB"):  # before any pixel is decoded, so it takes effect:
+        if drafts(img):  # before any pixel is decoded, so it takes effect:
             img.draft("L", _draft_size(img.size, region, work))  # straight to grey, at 1/2, 1/4 or 1/8 scale
         img = ImageOps.exif_transpose(img)
         if img.mode == "P":
@@ -66,6 +66,12 @@ def load_grey(image, name: str = "image", max_pixels: int = MAX_PIXELS, region=N
     except Exception as e:  # truncated or corrupt data found while decoding, whatever the plugin raises
         raise ImageError(f"{name}: cannot decode the image ({e}); expected a complete PNG, JPEG or other image file") from None
     return _shrink(grey, work)
+
+
+def drafts(img: Image.Image) -> bool:
+    """Whether ``load_grey`` has the decoder give ``img`` at a reduced scale (``draft``): a grey or colour
+    JPEG. Such an image is decoded anew for each reading, at the scale that reading needs."""
+    return img.format == "JPEG" and img.mode in ("L", "RGB")
 
 
 def _draft_size(size: tuple[int, int], region, work: int) -> tuple[int, int]:

@@ -44,7 +44,7 @@ from scipy import ndimage
 
 from .._io import atomic_write_bytes
 from .images import (  # noqa: F401  (the errors are part of this module's interface)
-    MAX_PIXELS, WORK_SIZE, BlankImageError, ImageError, ImageTooLargeError, load_grey, open_image,
+    MAX_PIXELS, WORK_SIZE, BlankImageError, ImageError, ImageTooLargeError, drafts, load_grey, open_image,
 )
 BOX, SIZE = 20, 28        # MNIST: the digit's longer side is 20 px, in a 28 x 28 field
 CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the training set: 14.0, 14.0)
@@ -53,10 +53,11 @@ CENTRE = 14.0             # where MNIST's centres of mass sit (mean over the tra
 def to_mnist(image, name: str | None = None, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A path, bytes, file object, PIL image or 2-D array -> (28, 28) float32 in [0, 1], ink white on black."""
     name = name or (str(image) if isinstance(image, (str, os.PathLike)) else "image")
-    again = image  # what a second reading (``_again``) reads: a JPEG's source, decoded at the scale each
-    if not isinstance(image, (np.ndarray, Image.Image)):  # reading needs (``draft``); other images are decoded
-        image = open_image(image, name, max_pixels)     # once, at full size, for every reading
-        again = again if image.format == "JPEG" and image.mode in ("L", "RGB") else image  # as ``load_grey`` drafts
+    again = image  # what a second reading (``_again``) reads
+    if not isinstance(image, (np.ndarray, Image.Image)):
+        image = open_image(image, name, max_pixels)
+        if not drafts(image):  # decoded once, at full size, for every reading; a drafted JPEG from its source
+            again = image
     grey = load_grey(image, name, max_pixels)
     ink = keep_strokes(ink_image(upsample(grey)))
     if not ink.any() and max(grey.shape) == WORK_SIZE:  # a faint digit a few work pixels high: look closer
@@ -508,9 +509,9 @@ def keep_strokes(ink: np.ndarray, fraction: float = 0.08, strong: float = 0.5, n
 def underlines(boxes: list[tuple[slice, slice]], mass: np.ndarray, flat: float = 0.2, gap: float = 0.05,
                wide: float = 0.5) -> np.ndarray:
     """(n,) True for the blobs (boxes ``boxes``, strong ink ``mass`` (n,)) that underline the rest: a bar (its
-    box at most ``flat`` as high as wide, at least 8 px wide, with strong ink) wholly below the other blobs with strong ink (more than a speck:
-    8 pixels, and a tenth of the bar's), with a gap of at least ``gap`` of their height between, and at least
-    ``wide`` of their width long. Such a line under an answer joined the digit (a 0 with a base) or, holding
+    box at most ``flat`` as high as wide, at least 8 px wide, with strong ink) wholly below the other blobs
+    with strong ink (more than a speck: 8 pixels, and a tenth of the bar's), with a gap of at least ``gap``
+    of their height between, and at least ``wide`` of their width long. Such a line under an answer joined the digit (a 0 with a base) or, holding
     more ink than a thin digit, was kept alone. The base of a 2 or the foot of a 1 meets the strokes above
     it; one drawn apart from them, with paper between, cannot be told from an underline, and goes (a 2 is
     then read as a 7: 5 of 400 pen digits skipping above the base, in an attack). One pass over the blobs,
@@ -518,8 +519,7 @@ def underlines(boxes: list[tuple[slice, slice]], mass: np.ndarray, flat: float =
     n = len(boxes)
     if n == 0:
         return np.zeros(0, bool)
-    top, left, bottom, right = (np.array([f(by, bx) for by, bx in boxes]) for f in (
-        lambda by, bx: by.start, lambda by, bx: bx.start, lambda by, bx: by.stop, lambda by, bx: bx.stop))
+    top, left, bottom, right = np.array([(by.start, bx.start, by.stop, bx.stop) for by, bx in boxes]).T
     bars = (bottom - top <= flat * (right - left)) & (right - left >= 8) & (mass > 0)
     others = np.flatnonzero(~bars)
     if not bars.any() or others.size == 0:
