@@ -1,9 +1,10 @@
 """Optimizers, in order of increasing complexity: SGD (momentum, Nesterov, decay), RMSprop, Adam;
 and ExponentialDecay, a learning-rate schedule any of them takes as its learning_rate.
 
-The base class owns the learning rate, the step counter and the per-parameter
-state; each subclass supplies only ``slots`` (the state it keeps per parameter)
-and ``update`` (its rule, applied in place). Defaults and formulas are Keras's.
+The base class owns the learning rate, the step counter, the per-parameter
+state and Keras's optional moving average of the weights (``use_ema``); each
+subclass supplies only ``slots`` (the state it keeps per parameter) and
+``update`` (its rule, applied in place). Defaults and formulas are Keras's.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ def _compiled():
 class Optimizer:
     slots: tuple[str, ...] = ()
 
-    def __init__(self, learning_rate=0.001, decay: float = 0.0):
+    def __init__(self, learning_rate=0.001, decay: float = 0.0, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None):
         if isinstance(learning_rate, dict):  # a schedule, as saved in a model file
             learning_rate = resolve(learning_rate, "learning rate schedule", ExponentialDecay, {}, SCHEDULES)
         if not isinstance(learning_rate, ExponentialDecay) and not learning_rate > 0:
@@ -119,6 +121,12 @@ class Optimizer:
             raise InvalidValueError(f"invalid decay: {decay} (expected >= 0)")
         self.learning_rate = learning_rate if isinstance(learning_rate, ExponentialDecay) else float(learning_rate)
         self.decay = float(decay)
+        if not 0 <= ema_momentum < 1:
+            raise InvalidValueError(f"invalid ema_momentum: {ema_momentum} (expected 0 <= ema_momentum < 1)")
+        if ema_overwrite_frequency is not None and not ema_overwrite_frequency >= 1:
+            raise InvalidValueError(f"invalid ema_overwrite_frequency: {ema_overwrite_frequency} (expected None or >= 1)")
+        self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
 
@@ -130,14 +138,43 @@ class Optimizer:
             lr = lr(self.iterations)
         return float(lr / (1.0 + self.decay * self.iterations))  # a Python float: float32 updates stay float32
 
+    @property
+    def state_slots(self) -> tuple[str, ...]:
+        """The arrays kept per parameter: the rule's slots, then the weights' moving average with use_ema."""
+        return (*self.slots, "ema") if self.use_ema else self.slots
+
     def build(self, params: list[np.ndarray]) -> None:
-        self.state = [{s: np.zeros_like(p) for s in self.slots} for p in params]
+        self.state = [{s: np.zeros_like(p) for s in self.state_slots} for p in params]
 
     def apply(self, params: list[np.ndarray], grads: list[np.ndarray], rows: list | None = None) -> None:
         """Update every parameter in place from its gradient. ``rows[i]``, if given and not None, says that
         ``grads[i]`` holds only those rows (k,) of parameter i's gradient, (k, ...), the others being zero."""
         if len(self.state) != len(params):
             self.build(params)
+        self._apply(params, grads, rows)
+        if self.use_ema:
+            self._average(params)
+
+    def _average(self, params: list[np.ndarray]) -> None:
+        """Keras's moving average of the weights after a step: ema = m * ema + (1 - m) * w, starting from the
+        weights themselves at the first step; every ``ema_overwrite_frequency`` steps the weights become it."""
+        first = self.iterations == 1
+        for p, state in zip(params, self.state):
+            ema = state["ema"]
+            if first:
+                ema[...] = p
+            else:
+                ema += (1 - self.ema_momentum) * (p - ema)
+        if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
+            self.finalize_variable_values(params)
+
+    def finalize_variable_values(self, params: list[np.ndarray]) -> None:
+        """With use_ema, the weights become their moving average (as Keras does when fit ends)."""
+        if self.use_ema and self.iterations:
+            for p, state in zip(params, self.state):
+                p[...] = state["ema"]
+
+    def _apply(self, params: list[np.ndarray], grads: list[np.ndarray], rows: list | None) -> None:
         lr = self.current_learning_rate()
         self.iterations += 1
         kernels = _compiled() if COMPILED else None
@@ -171,14 +208,17 @@ class Optimizer:
 
     def get_config(self) -> dict:
         lr = self.learning_rate
-        return {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay}
+        return {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay,
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency}
 
 
 class SGD(Optimizer):
     """v = momentum * v - lr * g;  w += v  (Nesterov: w += momentum * v - lr * g)."""
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False, decay: float = 0.0):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False, decay: float = 0.0,
+                 **ema):
+        super().__init__(learning_rate, decay, **ema)
         if not 0 <= momentum <= 1:
             raise InvalidValueError(f"invalid momentum: {momentum} (expected 0 <= momentum <= 1)")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
@@ -210,8 +250,8 @@ class RMSprop(Optimizer):
 
     slots = ("velocity",)
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7, decay: float = 0.0):
-        super().__init__(learning_rate, decay)
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7, decay: float = 0.0, **ema):
+        super().__init__(learning_rate, decay, **ema)
         if not 0 <= rho < 1:
             raise InvalidValueError(f"invalid rho: {rho} (expected 0 <= rho < 1)")
         self.rho, self.epsilon = float(rho), float(epsilon)
@@ -242,8 +282,8 @@ class Adam(Optimizer):
     slots = ("m", "v")
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, decay: float = 0.0):
-        super().__init__(learning_rate, decay)
+                 epsilon: float = 1e-7, decay: float = 0.0, **ema):
+        super().__init__(learning_rate, decay, **ema)
         for name, b in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0 <= b < 1:
                 raise InvalidValueError(f"invalid {name}: {b} (expected 0 <= {name} < 1)")
