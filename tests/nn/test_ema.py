@@ -1,14 +1,11 @@
 """The optimizers' moving average of the weights (Keras's use_ema): the rule, what fit leaves, saving."""
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 from digitlab import Sequential, layers, load_model, optimizers
 from digitlab.errors import InvalidValueError
 from digitlab.nn import callbacks
-from digitlab.tutorials import presets
 
 
 def small_model(optimizer, seed=0):
@@ -129,9 +126,3 @@ def test_invalid_settings_are_refused(settings):
     with pytest.raises(InvalidValueError, match="ema_"):
         optimizers.Adam(use_ema=True, **settings)
 
-
-def test_a_preset_with_ema_momentum_trains_with_the_average():
-    preset = dataclasses.replace(presets.get("best-convnet"), ema_momentum=0.999)
-    opt = preset.build(seed=0).optimizer
-    assert opt.use_ema and opt.ema_momentum == 0.999
-    assert not presets.get("keras-convnet").build(seed=0).optimizer.use_ema

@@ -49,7 +49,6 @@ class Preset:
     validation_split: float = 0.0       # train on the first part, validate on the rest (as the source does)
     augment_options: tuple = ()         # (name, value) pairs for layers.Augment beyond its defaults
     flag_ones: float = 0.0              # share of the training ones given a flag (datasets.flagged_ones)
-    ema_momentum: float | None = None   # train with the optimizer's use_ema: the weights end as their moving average
 
     def build(self, seed: int | None = 0, input_size: int = 784, classes: int = 10,
               train_size: int = 60_000) -> Sequential:
@@ -80,8 +79,6 @@ class Preset:
     def make_optimizer(self, train_size: int = 60_000) -> optimizers.Optimizer:
         """The optimizer by name, with the preset's learning rate and its per-epoch decay as a schedule."""
         opt = optimizers.get(self.optimizer)
-        if self.ema_momentum is not None:
-            opt = type(opt)(**{**opt.get_config(), "use_ema": True, "ema_momentum": self.ema_momentum})
         lr = self.learning_rate or opt.learning_rate
         if self.lr_decay_per_epoch is not None:
             steps = math.ceil(train_size * (1 - self.validation_split) / self.batch_size)
