@@ -303,7 +303,7 @@ class Sequential:
             for layer in self.layers:  # inference, gradient checks and later fits see every input
                 if isinstance(layer, layers_module.Dense):
                     layer.input_columns, layer.row_sparse, layer.sparse_grads = None, False, {}
-        if epochs > initial_epoch:  # with use_ema, the weights become their moving average, as in Keras
+        if epochs > 0:  # with use_ema, the weights become their moving average, as in Keras
             self.optimizer.finalize_variable_values(self.params)
         for cb in cbs:
             cb.on_train_end()
@@ -460,4 +460,5 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool) -> Seque
         if opt.iterations:  # a trained optimizer must bring its state back
             opt.state = [{s: saving.take(tensors, f"optimizer/{i}/{s}", p) for s in opt.state_slots}
                          for i, p in enumerate(model.params)]
+            opt.ema_of = [id(p) for p in model.params]  # the saved average is of these weights
     return model

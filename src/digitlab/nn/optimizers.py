@@ -9,6 +9,7 @@ subclass supplies only ``slots`` (the state it keeps per parameter) and
 
 from __future__ import annotations
 
+import numbers
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -121,12 +122,19 @@ class Optimizer:
             raise InvalidValueError(f"invalid decay: {decay} (expected >= 0)")
         self.learning_rate = learning_rate if isinstance(learning_rate, ExponentialDecay) else float(learning_rate)
         self.decay = float(decay)
-        if not 0 <= ema_momentum < 1:
-            raise InvalidValueError(f"invalid ema_momentum: {ema_momentum} (expected 0 <= ema_momentum < 1)")
-        if ema_overwrite_frequency is not None and not ema_overwrite_frequency >= 1:
-            raise InvalidValueError(f"invalid ema_overwrite_frequency: {ema_overwrite_frequency} (expected None or >= 1)")
+        if not isinstance(use_ema, (bool, np.bool_)):
+            raise InvalidValueError(f"invalid use_ema: {use_ema!r} (expected True or False)")
+        if isinstance(ema_momentum, (bool, np.bool_)) or not isinstance(ema_momentum, numbers.Real) \
+                or not 0 <= ema_momentum < 1:
+            raise InvalidValueError(f"invalid ema_momentum: {ema_momentum!r} (expected a number, 0 <= ema_momentum < 1)")
+        if ema_overwrite_frequency is not None and (isinstance(ema_overwrite_frequency, (bool, np.bool_)) or not
+                                                    isinstance(ema_overwrite_frequency, numbers.Integral)
+                                                    or ema_overwrite_frequency < 1):
+            raise InvalidValueError(f"invalid ema_overwrite_frequency: {ema_overwrite_frequency!r} "
+                                    "(expected None or a whole number of steps >= 1)")
         self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
         self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
+        self.ema_of: list[int] | None = None  # id() of the weights the average is of: another model's start anew
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
 
@@ -157,8 +165,11 @@ class Optimizer:
 
     def _average(self, params: list[np.ndarray]) -> None:
         """Keras's moving average of the weights after a step: ema = m * ema + (1 - m) * w, starting from the
-        weights themselves at the first step; every ``ema_overwrite_frequency`` steps the weights become it."""
-        first = self.iterations == 1
+        weights themselves at the first step (or the first for other weights: an optimizer given to a second
+        model); every ``ema_overwrite_frequency`` steps the weights become it."""
+        weights = [id(p) for p in params]
+        first = self.iterations == 1 or weights != self.ema_of
+        self.ema_of = weights
         for p, state in zip(params, self.state):
             ema = state["ema"]
             if first:
@@ -170,7 +181,7 @@ class Optimizer:
 
     def finalize_variable_values(self, params: list[np.ndarray]) -> None:
         """With use_ema, the weights become their moving average (as Keras does when fit ends)."""
-        if self.use_ema and self.iterations:
+        if self.use_ema and self.iterations and [id(p) for p in params] == self.ema_of:
             for p, state in zip(params, self.state):
                 p[...] = state["ema"]
 
@@ -208,9 +219,11 @@ class Optimizer:
 
     def get_config(self) -> dict:
         lr = self.learning_rate
-        return {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay,
-                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
-                "ema_overwrite_frequency": self.ema_overwrite_frequency}
+        config = {"learning_rate": lr.get_config() if isinstance(lr, ExponentialDecay) else lr, "decay": self.decay}
+        if self.use_ema:  # only then: a model file without it stays readable by earlier versions
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
+        return config
 
 
 class SGD(Optimizer):
