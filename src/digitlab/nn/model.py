@@ -460,5 +460,5 @@ def _rebuild(meta: dict, tensors: dict[str, np.ndarray], compile: bool) -> Seque
         if opt.iterations:  # a trained optimizer must bring its state back
             opt.state = [{s: saving.take(tensors, f"optimizer/{i}/{s}", p) for s in opt.state_slots}
                          for i, p in enumerate(model.params)]
-            opt.ema_of = [id(p) for p in model.params]  # the saved average is of these weights
+            opt.average_of(model.params)  # the saved average is of these weights
     return model

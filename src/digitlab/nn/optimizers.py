@@ -134,7 +134,7 @@ class Optimizer:
                                     "(expected None or a whole number of steps >= 1)")
         self.use_ema, self.ema_momentum = bool(use_ema), float(ema_momentum)
         self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
-        self.ema_of: list[int] | None = None  # id() of the weights the average is of: another model's start anew
+        self.ema_of: list[int] | None = None  # the weights the average is of (average_of): another model's start anew
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []  # one dict of slot arrays per parameter
 
@@ -167,9 +167,8 @@ class Optimizer:
         """Keras's moving average of the weights after a step: ema = m * ema + (1 - m) * w, starting from the
         weights themselves at the first step (or the first for other weights: an optimizer given to a second
         model); every ``ema_overwrite_frequency`` steps the weights become it."""
-        weights = [id(p) for p in params]
-        first = self.iterations == 1 or weights != self.ema_of
-        self.ema_of = weights
+        first = self.iterations == 1 or not self.averages(params)
+        self.average_of(params)
         for p, state in zip(params, self.state):
             ema = state["ema"]
             if first:
@@ -179,9 +178,17 @@ class Optimizer:
         if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
             self.finalize_variable_values(params)
 
+    def average_of(self, params: list[np.ndarray]) -> None:
+        """Record that the average in ``state`` is of these weights (the arrays themselves, by identity)."""
+        self.ema_of = [id(p) for p in params]
+
+    def averages(self, params: list[np.ndarray]) -> bool:
+        """Whether the average in ``state`` is of these weights, not another model's."""
+        return self.ema_of == [id(p) for p in params]
+
     def finalize_variable_values(self, params: list[np.ndarray]) -> None:
         """With use_ema, the weights become their moving average (as Keras does when fit ends)."""
-        if self.use_ema and self.iterations and [id(p) for p in params] == self.ema_of:
+        if self.use_ema and self.iterations and self.averages(params):
             for p, state in zip(params, self.state):
                 p[...] = state["ema"]
 

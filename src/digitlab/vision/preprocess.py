@@ -511,11 +511,11 @@ def underlines(boxes: list[tuple[slice, slice]], mass: np.ndarray, flat: float =
     """(n,) True for the blobs (boxes ``boxes``, strong ink ``mass`` (n,)) that underline the rest: a bar (its
     box at most ``flat`` as high as wide, at least 8 px wide, with strong ink) wholly below the other blobs
     with strong ink (more than a speck: 8 pixels, and a tenth of the bar's), with a gap of at least ``gap``
-    of their height between, and at least ``wide`` of their width long. Such a line under an answer joined the digit (a 0 with a base) or, holding
-    more ink than a thin digit, was kept alone. The base of a 2 or the foot of a 1 meets the strokes above
-    it; one drawn apart from them, with paper between, cannot be told from an underline, and goes (a 2 is
-    then read as a 7: 5 of 400 pen digits skipping above the base, in an attack). One pass over the blobs,
-    heaviest first, however many there are."""
+    of their height between, and at least ``wide`` of their width long. Such a line under an answer joined
+    the digit (a 0 with a base) or, holding more ink than a thin digit, was kept alone. The base of a 2 or
+    the foot of a 1 meets the strokes above it; one drawn apart from them, with paper between, cannot be
+    told from an underline, and goes (a 2 is then read as a 7: 5 of 400 pen digits skipping above the base,
+    in an attack). One pass over the blobs, heaviest first, however many there are."""
     n = len(boxes)
     if n == 0:
         return np.zeros(0, bool)
